@@ -1,0 +1,38 @@
+#pragma once
+// The authoritative answer path: request bytes + Snapshot -> response bytes.
+// Pure and synchronous: no I/O, no locks, no heap allocation and no exceptions per query.
+// One Responder per DNS thread; it holds only scratch space.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dns/constants.hpp"
+#include "dns/query.hpp"
+#include "zone/snapshot.hpp"
+
+namespace beacon::answer {
+
+enum class Transport : std::uint8_t { udp, tcp };
+
+struct ResponderOptions {
+  /// The largest UDP response we send and the size we advertise in OPT (RFC 6891 §6.2.5).
+  std::uint16_t max_udp_payload = static_cast<std::uint16_t>(dns::limits::default_udp_payload);
+};
+
+class Responder {
+ public:
+  explicit Responder(ResponderOptions options = {}) : options_(options) {}
+
+  /// Writes the response to `request` into `out`, which must hold at least
+  /// dns::limits::max_message octets. Returns the response length, or 0 when the request
+  /// must be dropped unanswered.
+  std::size_t respond(const zone::Snapshot& snapshot, std::span<const std::uint8_t> request, Transport transport,
+                      std::span<std::uint8_t> out);
+
+ private:
+  ResponderOptions options_;
+  dns::Query query_;  // scratch, reused for every request
+};
+
+}  // namespace beacon::answer

@@ -1,0 +1,85 @@
+#pragma once
+// An immutable, query-ready zone: every RRset pre-encoded as wire-format record "tails"
+// (type, class, TTL, RDLENGTH, RDATA), indexed by lower-cased owner name in an
+// open-addressing hash table. Built once by ZoneBuilder, then only read, by any number of
+// threads, without locks.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace beacon::zone {
+
+constexpr std::uint32_t no_node = 0xFFFFFFFFu;
+constexpr std::uint16_t no_target = 0xFFFFu;
+
+/// One resource record of an RRset.
+struct Record {
+  std::uint32_t tail_offset;  // into the zone's blob
+  std::uint16_t tail_length;
+  /// For records whose RDATA names a host the answer may chase or add (CNAME, NS, MX, SRV):
+  /// the offset of that name within the tail, else no_target.
+  std::uint16_t target_in_tail;
+  /// The node of the zone owning that name, if any; lets the responder add glue and
+  /// additional A/AAAA without a lookup.
+  std::uint32_t target_node;
+};
+
+struct RRset {
+  std::uint16_t type;
+  std::uint16_t record_count;
+  std::uint32_t first_record;
+  std::uint32_t ttl;
+};
+
+struct Node {
+  std::uint32_t name_offset;  // lower-cased wire name, in the blob
+  std::uint8_t name_length;
+  std::uint8_t label_count;
+  bool is_delegation;          // NS RRset below the apex: a zone cut
+  bool has_wildcard_child;     // "*.<this name>" exists
+  std::uint32_t first_rrset;
+  std::uint16_t rrset_count;   // 0 for an empty non-terminal
+  std::uint64_t hash;
+};
+
+class Zone {
+ public:
+  /// The origin, lower-cased wire form.
+  std::span<const std::uint8_t> apex() const { return name(nodes_[apex_node_]); }
+  std::size_t apex_labels() const { return nodes_[apex_node_].label_count; }
+  const Node& apex_node() const { return nodes_[apex_node_]; }
+
+  /// Looks up an owner name (lower-cased wire form) with its hash_lower_name().
+  const Node* find(std::span<const std::uint8_t> lower_name, std::uint64_t hash) const;
+  const Node* find(std::span<const std::uint8_t> lower_name) const;
+  const Node& node(std::uint32_t index) const { return nodes_[index]; }
+
+  std::span<const RRset> rrsets(const Node& n) const { return {rrsets_.data() + n.first_rrset, n.rrset_count}; }
+  const RRset* rrset(const Node& n, std::uint16_t type) const;
+  std::span<const Record> records(const RRset& set) const {
+    return {records_.data() + set.first_record, set.record_count};
+  }
+  std::span<const std::uint8_t> tail(const Record& r) const { return {blob_.data() + r.tail_offset, r.tail_length}; }
+  std::span<const std::uint8_t> name(const Node& n) const { return {blob_.data() + n.name_offset, n.name_length}; }
+
+  /// The apex SOA with its TTL lowered to min(TTL, MINIMUM), for negative answers (RFC 2308 §5).
+  std::span<const std::uint8_t> negative_soa_tail() const { return {negative_soa_.data(), negative_soa_.size()}; }
+  std::uint32_t serial() const { return serial_; }
+  std::size_t node_count() const { return nodes_.size(); }
+  std::size_t record_count() const { return records_.size(); }
+
+ private:
+  friend class ZoneBuilder;
+  std::vector<Node> nodes_;
+  std::vector<RRset> rrsets_;
+  std::vector<Record> records_;
+  std::vector<std::uint8_t> blob_;
+  std::vector<std::uint32_t> slots_;  // node index + 1; 0 = empty; size is a power of two
+  std::vector<std::uint8_t> negative_soa_;
+  std::uint32_t apex_node_ = 0;
+  std::uint32_t serial_ = 0;
+};
+
+}  // namespace beacon::zone
