@@ -24,9 +24,9 @@ class Responder {
  public:
   explicit Responder(ResponderOptions options = {}) : options_(options) {}
 
-  /// Writes the response to `request` into `out`, which must hold at least
-  /// dns::limits::max_message octets. Returns the response length, or 0 when the request
-  /// must be dropped unanswered.
+  /// Writes the response to `request` into `out`, which must hold the largest response the
+  /// transport allows: dns::limits::max_message octets for TCP, `max_udp_payload` for UDP.
+  /// Returns the response length, or 0 when the request must be dropped unanswered.
   std::size_t respond(const zone::Snapshot& snapshot, std::span<const std::uint8_t> request, Transport transport,
                       std::span<std::uint8_t> out);
 

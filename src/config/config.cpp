@@ -1,0 +1,175 @@
+#include "config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "common/duration.hpp"
+
+namespace beacon::config {
+namespace {
+
+/// One mapping of the file: reads the keys it knows and refuses the rest.
+class Section {
+ public:
+  Section(YAML::Node node, std::string path, const std::string& file)
+      : node_(std::move(node)), path_(std::move(path)), file_(file) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) fail(path_, "must be a mapping");
+  }
+
+  /// Calls `read(value, key_path)` if `key` is present.
+  void field(const std::string& key, const std::function<void(const YAML::Node&, const std::string&)>& read) {
+    known_.insert(key);
+    if (!node_ || !node_.IsMap()) return;
+    const YAML::Node value = node_[key];
+    if (value) read(value, qualified(key));
+  }
+
+  void reject_unknown_keys() const {
+    if (!node_ || !node_.IsMap()) return;
+    for (const auto& entry : node_) {
+      const auto key = entry.first.as<std::string>();
+      if (known_.contains(key)) continue;
+      std::string expected;
+      for (const auto& k : known_) expected += (expected.empty() ? "" : ", ") + k;
+      fail(qualified(key), "unknown key (expected one of: " + expected + ")");
+    }
+  }
+
+  Section child(const std::string& key) const { return Section(node_ ? node_[key] : YAML::Node(), qualified(key), file_); }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
+    throw ConfigError(file_ + ": " + key + ": " + why);
+  }
+
+ private:
+  std::string qualified(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  YAML::Node node_;
+  std::string path_;
+  const std::string& file_;
+  std::set<std::string> known_;
+};
+
+std::string scalar(const Section& s, const YAML::Node& v, const std::string& key) {
+  if (!v.IsScalar()) s.fail(key, "must be a single value");
+  return v.Scalar();
+}
+
+std::uint64_t integer(const Section& s, const YAML::Node& v, const std::string& key, std::uint64_t min, std::uint64_t max) {
+  const std::string text = scalar(s, v, key);
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
+    s.fail(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", not '" + text + "'");
+  return value;
+}
+
+std::chrono::milliseconds duration(const Section& s, const YAML::Node& v, const std::string& key) {
+  const std::string text = scalar(s, v, key);
+  const auto d = parse_duration(text);
+  if (!d || d->count() == 0) s.fail(key, "must be a positive duration such as 500ms, 15s, 2m or 10, not '" + text + "'");
+  return *d;
+}
+
+void read_dns(Section section, DnsConfig& dns) {
+  section.field("listen", [&](const YAML::Node& v, const std::string& key) {
+    if (!v.IsSequence() || v.size() == 0) section.fail(key, "must be a non-empty list of ADDR:PORT");
+    dns.listen.clear();
+    for (const auto& item : v) dns.listen.push_back(parse_endpoint(scalar(section, item, key), key));
+  });
+  section.field("threads", [&](const YAML::Node& v, const std::string& key) {
+    dns.threads = static_cast<unsigned>(integer(section, v, key, 0, 256));
+  });
+  section.field("zone_dir", [&](const YAML::Node& v, const std::string& key) { dns.zone_dir = scalar(section, v, key); });
+  section.field("max_udp_payload", [&](const YAML::Node& v, const std::string& key) {
+    dns.max_udp_payload = static_cast<std::uint16_t>(integer(section, v, key, 512, 4096));
+  });
+  Section tcp = section.child("tcp");
+  section.field("tcp", [](const YAML::Node&, const std::string&) {});
+  tcp.field("idle_timeout", [&](const YAML::Node& v, const std::string& key) { dns.tcp.idle_timeout = duration(tcp, v, key); });
+  tcp.field("max_connections", [&](const YAML::Node& v, const std::string& key) {
+    dns.tcp.max_connections = static_cast<unsigned>(integer(tcp, v, key, 1, 1'000'000));
+  });
+  tcp.field("max_connections_per_client", [&](const YAML::Node& v, const std::string& key) {
+    dns.tcp.max_connections_per_client = static_cast<unsigned>(integer(tcp, v, key, 1, 1'000'000));
+  });
+  tcp.reject_unknown_keys();
+  section.reject_unknown_keys();
+}
+
+void read_log(Section section, LogConfig& log_config) {
+  section.field("level", [&](const YAML::Node& v, const std::string& key) {
+    const std::string text = scalar(section, v, key);
+    const auto level = log::parse_level(text);
+    if (!level) section.fail(key, "must be one of debug, info, warn, error, not '" + text + "'");
+    log_config.level = *level;
+  });
+  section.reject_unknown_keys();
+}
+
+}  // namespace
+
+Endpoint parse_endpoint(const std::string& text, const std::string& what) {
+  std::string address;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw ConfigError(what + ": '" + text + "' is not [IPV6]:PORT");
+    address = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon)
+      throw ConfigError(what + ": '" + text + "' is not ADDR:PORT (write IPv6 as [ADDR]:PORT)");
+    address = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned char buf[16];
+  const bool is_v6 = inet_pton(AF_INET6, address.c_str(), buf) == 1;
+  if (inet_pton(AF_INET, address.c_str(), buf) != 1 && !is_v6)
+    throw ConfigError(what + ": '" + address + "' is not an IPv4 or IPv6 address");
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
+    throw ConfigError(what + ": port '" + port + "' must be 1-65535");
+  return {address, static_cast<std::uint16_t>(value)};
+}
+
+Config load_file(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(name);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(name + ": cannot read the file");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  Config config;
+  try {
+    Section top(root, "", name);
+    top.field("dns", [&](const YAML::Node&, const std::string&) {});
+    top.field("log", [&](const YAML::Node&, const std::string&) {});
+    read_dns(top.child("dns"), config.dns);
+    read_log(top.child("log"), config.log);
+    top.reject_unknown_keys();
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return config;
+}
+
+unsigned effective_threads(const DnsConfig& dns) {
+  if (dns.threads != 0) return dns.threads;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
+
+}  // namespace beacon::config

@@ -1,0 +1,60 @@
+#pragma once
+// The DNS threads. Each thread owns an io_context, and for every listen address its own
+// SO_REUSEPORT UDP socket and TCP acceptor, so the kernel spreads queries across threads and
+// no socket is shared (Knot's udp_master, Asio's io_context-per-thread pool). The threads
+// only read the SnapshotSlot; nothing they do waits for the registry or the control thread.
+
+#include <boost/asio/io_context.hpp>
+#include <atomic>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "server/server_options.hpp"
+#include "server/snapshot_slot.hpp"
+#include "server/tcp_listener.hpp"
+#include "server/thread_context.hpp"
+#include "server/udp_worker.hpp"
+
+namespace beacon::server {
+
+class DnsServer {
+ public:
+  /// Opens and binds every socket; throws std::runtime_error naming the address on failure.
+  DnsServer(ServerOptions options, const SnapshotSlot& snapshots);
+  ~DnsServer();
+  DnsServer(const DnsServer&) = delete;
+  DnsServer& operator=(const DnsServer&) = delete;
+
+  void start();
+  /// Stops reading new queries, finishes those already received, and joins the threads
+  /// (forcibly after options.drain_timeout).
+  void stop();
+
+  /// The addresses actually bound (a requested port 0 replaced by the chosen one).
+  const std::vector<ListenAddress>& bound() const { return bound_; }
+
+ private:
+  struct DnsThread {
+    DnsThread(const SnapshotSlot& slot, const ServerOptions& options, std::atomic<unsigned>& connections)
+        : context(slot, options, connections) {}
+    boost::asio::io_context io{1};
+    ThreadContext context;
+    std::vector<std::unique_ptr<UdpWorker>> udp;
+    std::vector<std::unique_ptr<TcpListener>> tcp;
+    std::thread thread;
+    std::future<void> finished;
+  };
+
+  void bind_all();
+
+  ServerOptions options_;
+  const SnapshotSlot& snapshots_;
+  std::atomic<unsigned> tcp_connections_{0};
+  std::vector<std::unique_ptr<DnsThread>> threads_;
+  std::vector<ListenAddress> bound_;
+  bool running_ = false;
+};
+
+}  // namespace beacon::server

@@ -1,0 +1,26 @@
+#pragma once
+// What the DNS server needs to know, filled in by app/ from the Config.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace beacon::server {
+
+struct ListenAddress {
+  std::string address;
+  std::uint16_t port = 0;  // 0: any free port (the first socket picks it, the rest share it)
+};
+
+struct ServerOptions {
+  std::vector<ListenAddress> listen;
+  unsigned threads = 1;
+  std::uint16_t max_udp_payload = 1232;
+  std::chrono::milliseconds tcp_idle_timeout{10'000};
+  unsigned tcp_max_connections = 512;
+  /// How long SIGTERM waits for TCP sessions to finish before closing them.
+  std::chrono::milliseconds drain_timeout{3'000};
+};
+
+}  // namespace beacon::server

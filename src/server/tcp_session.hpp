@@ -1,0 +1,48 @@
+#pragma once
+// One DNS-over-TCP connection (RFC 7766): two-octet length framing across partial reads and
+// writes, pipelined queries answered in order, and an idle timeout that also covers a client
+// stalling in the middle of a message. Lives on its DNS thread's io_context.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "server/thread_context.hpp"
+
+namespace beacon::server {
+
+class TcpSession : public std::enable_shared_from_this<TcpSession> {
+ public:
+  TcpSession(boost::asio::ip::tcp::socket socket, ThreadContext& context);
+  ~TcpSession();
+  TcpSession(const TcpSession&) = delete;
+  TcpSession& operator=(const TcpSession&) = delete;
+
+  void start();
+  /// Closes the connection once what was already received is answered (server shutdown).
+  void drain();
+
+ private:
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t bytes);
+  /// Answers every complete message in the input buffer; a partial one waits for more input.
+  void answer_complete_messages();
+  void do_write();
+  void on_write(const boost::system::error_code& ec);
+  void arm_idle_timer();
+  void close();
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer idle_timer_;
+  ThreadContext& context_;
+  std::vector<std::uint8_t> input_;   // received, not yet answered
+  std::vector<std::uint8_t> output_;  // framed responses waiting to be written
+  std::vector<std::uint8_t> writing_; // the buffer of the write in progress
+  bool write_in_progress_ = false;
+  bool read_in_progress_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace beacon::server

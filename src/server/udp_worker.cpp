@@ -1,0 +1,85 @@
+#include "server/udp_worker.hpp"
+
+#include <cerrno>
+
+#include "common/log.hpp"
+
+namespace beacon::server {
+
+UdpWorker::UdpWorker(boost::asio::ip::udp::socket socket, ThreadContext& context)
+    : socket_(std::move(socket)), context_(context), datagrams_(std::make_unique<Datagram[]>(batch_size)) {
+  socket_.non_blocking(true);
+  for (std::size_t i = 0; i < batch_size; ++i) {
+    rx_iov_[i] = {datagrams_[i].request.data(), buffer_size};
+    rx_[i].msg_hdr.msg_iov = &rx_iov_[i];
+    rx_[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+void UdpWorker::start() { wait_readable(); }
+
+void UdpWorker::stop() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void UdpWorker::wait_readable() {
+  socket_.async_wait(boost::asio::ip::udp::socket::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec) {
+      if (ec != boost::asio::error::operation_aborted) log::error("udp_wait_failed", {{"error", ec.message()}});
+      return;
+    }
+    for (int i = 0; i < batches_per_wakeup && serve_batch(); ++i) {
+    }
+    if (socket_.is_open()) wait_readable();
+  });
+}
+
+bool UdpWorker::serve_batch() {
+  for (std::size_t i = 0; i < batch_size; ++i) {
+    rx_[i].msg_hdr.msg_name = &datagrams_[i].peer;
+    rx_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+  }
+  const int received = ::recvmmsg(socket_.native_handle(), rx_.data(), batch_size, MSG_DONTWAIT, nullptr);
+  if (received <= 0) {
+    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      log::warn("udp_receive_failed", {{"errno", errno}});
+    return false;
+  }
+  const zone::Snapshot& snapshot = context_.snapshots.load();
+  unsigned answers = 0;
+  for (int i = 0; i < received; ++i) {
+    Datagram& d = datagrams_[static_cast<std::size_t>(i)];
+    const std::size_t length = context_.responder.respond(
+        snapshot, {d.request.data(), rx_[static_cast<std::size_t>(i)].msg_len}, answer::Transport::udp,
+        {d.response.data(), d.response.size()});
+    if (length == 0) continue;
+    tx_iov_[answers] = {d.response.data(), length};
+    mmsghdr& out = tx_[answers];
+    out.msg_hdr = {};
+    out.msg_hdr.msg_name = &d.peer;
+    out.msg_hdr.msg_namelen = rx_[static_cast<std::size_t>(i)].msg_hdr.msg_namelen;
+    out.msg_hdr.msg_iov = &tx_iov_[answers];
+    out.msg_hdr.msg_iovlen = 1;
+    ++answers;
+  }
+  send_responses(answers);
+  return received == static_cast<int>(batch_size);
+}
+
+void UdpWorker::send_responses(unsigned count) {
+  unsigned sent = 0;
+  while (sent < count) {
+    const int n = ::sendmmsg(socket_.native_handle(), tx_.data() + sent, count - sent, MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<unsigned>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    // A full send buffer or an unreachable peer: UDP may drop, the client will retry.
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ++sent;  // skip the failing datagram
+    else break;
+  }
+}
+
+}  // namespace beacon::server
