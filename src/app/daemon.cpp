@@ -28,6 +28,7 @@ server::ServerOptions server_options(const config::Config& config) {
   options.max_udp_payload = config.dns.max_udp_payload;
   options.tcp_idle_timeout = config.dns.tcp.idle_timeout;
   options.tcp_max_connections = config.dns.tcp.max_connections;
+  options.tcp_max_connections_per_client = config.dns.tcp.max_connections_per_client;
   return options;
 }
 

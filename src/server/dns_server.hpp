@@ -5,7 +5,6 @@
 // only read the SnapshotSlot; nothing they do waits for the registry or the control thread.
 
 #include <boost/asio/io_context.hpp>
-#include <atomic>
 #include <future>
 #include <memory>
 #include <thread>
@@ -37,8 +36,8 @@ class DnsServer {
 
  private:
   struct DnsThread {
-    DnsThread(const SnapshotSlot& slot, const ServerOptions& options, std::atomic<unsigned>& connections)
-        : context(slot, options, connections) {}
+    DnsThread(const SnapshotSlot& slot, const ServerOptions& options, ConnectionLimits& limits)
+        : context(slot, options, limits) {}
     boost::asio::io_context io{1};
     ThreadContext context;
     std::vector<std::unique_ptr<UdpWorker>> udp;
@@ -51,7 +50,7 @@ class DnsServer {
 
   ServerOptions options_;
   const SnapshotSlot& snapshots_;
-  std::atomic<unsigned> tcp_connections_{0};
+  ConnectionLimits tcp_limits_;
   std::vector<std::unique_ptr<DnsThread>> threads_;
   std::vector<ListenAddress> bound_;
   bool running_ = false;

@@ -19,6 +19,7 @@ struct ServerOptions {
   std::uint16_t max_udp_payload = 1232;
   std::chrono::milliseconds tcp_idle_timeout{10'000};
   unsigned tcp_max_connections = 512;
+  unsigned tcp_max_connections_per_client = 64;
   /// How long SIGTERM waits for TCP sessions to finish before closing them.
   std::chrono::milliseconds drain_timeout{3'000};
 };

@@ -30,18 +30,25 @@ void TcpListener::do_accept() {
     if (ec) {
       // Out of descriptors or a connection reset before accept: keep serving the others.
       log::warn("tcp_accept_failed", {{"error", ec.message()}});
-    } else if (context_.tcp_connections.load(std::memory_order_relaxed) >= context_.options.tcp_max_connections) {
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      log::debug("tcp_connection_refused", {{"reason", "connection limit"}});
     } else {
-      forget_closed_sessions();
-      auto session = std::make_shared<TcpSession>(std::move(socket), context_);
-      session->start();
-      sessions_.push_back(session);
+      accept_session(std::move(socket));
     }
     if (acceptor_.is_open()) do_accept();
   });
+}
+
+void TcpListener::accept_session(boost::asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec || !context_.tcp_limits.try_acquire(peer.address())) {
+    socket.close(ec);
+    log::debug("tcp_connection_refused", {{"reason", "connection limit"}});
+    return;
+  }
+  forget_closed_sessions();
+  auto session = std::make_shared<TcpSession>(std::move(socket), peer.address(), context_);
+  session->start();
+  sessions_.push_back(session);
 }
 
 }  // namespace beacon::server

@@ -20,6 +20,7 @@ class TcpListener {
 
  private:
   void do_accept();
+  void accept_session(boost::asio::ip::tcp::socket socket);
   void forget_closed_sessions();
 
   boost::asio::ip::tcp::acceptor acceptor_;

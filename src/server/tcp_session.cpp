@@ -12,13 +12,12 @@ constexpr std::size_t read_chunk = 4096;
 constexpr std::size_t max_queued_output = 4 * beacon::dns::limits::max_message;
 }
 
-TcpSession::TcpSession(boost::asio::ip::tcp::socket socket, ThreadContext& context)
-    : socket_(std::move(socket)), idle_timer_(socket_.get_executor()), context_(context) {
-  context_.tcp_connections.fetch_add(1, std::memory_order_relaxed);
+TcpSession::TcpSession(boost::asio::ip::tcp::socket socket, boost::asio::ip::address client, ThreadContext& context)
+    : socket_(std::move(socket)), idle_timer_(socket_.get_executor()), context_(context), client_(client) {
   input_.reserve(read_chunk);
 }
 
-TcpSession::~TcpSession() { context_.tcp_connections.fetch_sub(1, std::memory_order_relaxed); }
+TcpSession::~TcpSession() { context_.tcp_limits.release(client_); }
 
 void TcpSession::start() {
   arm_idle_timer();

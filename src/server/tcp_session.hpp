@@ -15,7 +15,8 @@ namespace beacon::server {
 
 class TcpSession : public std::enable_shared_from_this<TcpSession> {
  public:
-  TcpSession(boost::asio::ip::tcp::socket socket, ThreadContext& context);
+  /// `client` has already been admitted by context.tcp_limits; the session releases it.
+  TcpSession(boost::asio::ip::tcp::socket socket, boost::asio::ip::address client, ThreadContext& context);
   ~TcpSession();
   TcpSession(const TcpSession&) = delete;
   TcpSession& operator=(const TcpSession&) = delete;
@@ -37,6 +38,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer idle_timer_;
   ThreadContext& context_;
+  boost::asio::ip::address client_;
   std::vector<std::uint8_t> input_;   // received, not yet answered
   std::vector<std::uint8_t> output_;  // framed responses waiting to be written
   std::vector<std::uint8_t> writing_; // the buffer of the write in progress

@@ -3,25 +3,25 @@
 // io_context, one handler at a time, so this needs no synchronization.
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 
 #include "answer/responder.hpp"
 #include "dns/constants.hpp"
+#include "server/connection_limits.hpp"
 #include "server/server_options.hpp"
 #include "server/snapshot_slot.hpp"
 
 namespace beacon::server {
 
 struct ThreadContext {
-  ThreadContext(const SnapshotSlot& slot, const ServerOptions& options_, std::atomic<unsigned>& tcp_connections_)
+  ThreadContext(const SnapshotSlot& slot, const ServerOptions& options_, ConnectionLimits& tcp_limits_)
       : snapshots(slot), responder(answer::ResponderOptions{options_.max_udp_payload}), options(options_),
-        tcp_connections(tcp_connections_) {}
+        tcp_limits(tcp_limits_) {}
 
   SnapshotSlot::Reader snapshots;
   answer::Responder responder;
   const ServerOptions& options;
-  std::atomic<unsigned>& tcp_connections;  // across all threads, for the connection limit
+  ConnectionLimits& tcp_limits;  // shared by all threads
   std::array<std::uint8_t, dns::limits::max_message> tcp_scratch{};
   bool stopping = false;
 };

@@ -1,0 +1,119 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "config/config.hpp"
+
+namespace cfg = beacon::config;
+
+namespace {
+
+/// A YAML file in the temp directory, removed at scope exit.
+struct TempConfig {
+  std::filesystem::path path;
+  explicit TempConfig(const std::string& text) {
+    path = std::filesystem::temp_directory_path() /
+           ("beacon-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".yaml");
+    std::ofstream(path) << text;
+  }
+  ~TempConfig() { std::filesystem::remove(path); }
+  static inline int counter = 0;
+};
+
+std::string error_of(const std::string& yaml) {
+  TempConfig file(yaml);
+  try {
+    cfg::load_file(file.path);
+  } catch (const cfg::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("an empty file gives the defaults") {
+  TempConfig file("");
+  const auto c = cfg::load_file(file.path);
+  REQUIRE(c.dns.listen.size() == 1);
+  CHECK(c.dns.listen[0] == cfg::Endpoint{"127.0.0.1", 8053});
+  CHECK(c.dns.threads == 0);
+  CHECK(c.dns.zone_dir == "zones");
+  CHECK(c.dns.max_udp_payload == 1232);
+  CHECK(c.dns.tcp.idle_timeout == std::chrono::seconds(10));
+  CHECK(c.log.level == beacon::log::Level::info);
+}
+
+TEST_CASE("every key is read") {
+  TempConfig file(R"(
+dns:
+  listen: ["127.0.0.1:5300", "[::1]:5301"]
+  threads: 3
+  zone_dir: /tmp/zones
+  max_udp_payload: 1400
+  tcp: {idle_timeout: 2500ms, max_connections: 9, max_connections_per_client: 2}
+log: {level: debug}
+)");
+  const auto c = cfg::load_file(file.path);
+  REQUIRE(c.dns.listen.size() == 2);
+  CHECK(c.dns.listen[1] == cfg::Endpoint{"::1", 5301});
+  CHECK(c.dns.threads == 3);
+  CHECK(c.dns.zone_dir == "/tmp/zones");
+  CHECK(c.dns.max_udp_payload == 1400);
+  CHECK(c.dns.tcp.idle_timeout == std::chrono::milliseconds(2500));
+  CHECK(c.dns.tcp.max_connections == 9);
+  CHECK(c.dns.tcp.max_connections_per_client == 2);
+  CHECK(c.log.level == beacon::log::Level::debug);
+}
+
+TEST_CASE("unknown keys are errors that name the key") {
+  CHECK(error_of("dns: {listn: ['127.0.0.1:53']}").find("dns.listn: unknown key") != std::string::npos);
+  CHECK(error_of("dsn: {}").find("dsn: unknown key") != std::string::npos);
+  CHECK(error_of("dns: {tcp: {idle: 3s}}").find("dns.tcp.idle: unknown key") != std::string::npos);
+}
+
+TEST_CASE("bad values name the key and say why") {
+  CHECK(error_of("dns: {threads: many}").find("dns.threads: must be an integer") != std::string::npos);
+  CHECK(error_of("dns: {max_udp_payload: 100}").find("dns.max_udp_payload: must be an integer from 512") != std::string::npos);
+  CHECK(error_of("dns: {tcp: {idle_timeout: soon}}").find("dns.tcp.idle_timeout: must be a positive duration") != std::string::npos);
+  CHECK(error_of("dns: {listen: ['localhost:53']}").find("dns.listen: 'localhost' is not an IPv4 or IPv6") != std::string::npos);
+  CHECK(error_of("dns: {listen: ['127.0.0.1:0']}").find("port '0' must be 1-65535") != std::string::npos);
+  CHECK(error_of("dns: {listen: []}").find("dns.listen: must be a non-empty list") != std::string::npos);
+  CHECK(error_of("log: {level: loud}").find("log.level: must be one of") != std::string::npos);
+  CHECK(error_of("dns: 5").find("dns: must be a mapping") != std::string::npos);
+}
+
+TEST_CASE("YAML syntax errors give the file and line") {
+  const std::string e = error_of("dns:\n  threads: 1\n  listen: [unclosed\n");
+  CHECK(e.find(".yaml:") != std::string::npos);
+  CHECK(e.find(":4:") != std::string::npos);
+}
+
+TEST_CASE("a missing file is an error naming it") {
+  CHECK_THROWS_WITH_AS(cfg::load_file("/nonexistent/beacon.yaml"), "/nonexistent/beacon.yaml: cannot read the file",
+                       cfg::ConfigError);
+}
+
+TEST_CASE("endpoints: IPv4, bracketed IPv6, and refusals") {
+  CHECK(cfg::parse_endpoint("10.1.2.3:53", "x") == cfg::Endpoint{"10.1.2.3", 53});
+  CHECK(cfg::parse_endpoint("[::1]:8053", "x") == cfg::Endpoint{"::1", 8053});
+  CHECK_THROWS_AS(cfg::parse_endpoint("::1:53", "x"), cfg::ConfigError);
+  CHECK_THROWS_AS(cfg::parse_endpoint("[::1]53", "x"), cfg::ConfigError);
+  CHECK_THROWS_AS(cfg::parse_endpoint("1.2.3.4:65536", "x"), cfg::ConfigError);
+  CHECK_THROWS_AS(cfg::parse_endpoint("1.2.3.4", "x"), cfg::ConfigError);
+}
+
+TEST_CASE("the shipped sample configuration is valid and shows every key") {
+  const auto c = cfg::load_file("packaging/beacon.yaml");
+  CHECK(c.dns.listen.size() == 2);
+  std::ifstream in("packaging/beacon.yaml");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* key : {"listen:", "threads:", "zone_dir:", "max_udp_payload:", "tcp:", "idle_timeout:",
+                          "max_connections:", "max_connections_per_client:", "log:", "level:"}) {
+    CHECK_MESSAGE(text.find(key) != std::string::npos, key);
+  }
+}
