@@ -77,7 +77,8 @@ std::size_t Responder::respond(const zone::Snapshot& snapshot, std::span<const s
     case ParseOutcome::drop: break;
   }
   writer.set_rcode(rcode);
-  if (echo_opt) writer.add_opt(options_.max_udp_payload, static_cast<std::uint8_t>(rcode >> 4), false);
+  // RFC 3225 §3: the DO bit of the query is copied into the response.
+  if (echo_opt) writer.add_opt(options_.max_udp_payload, static_cast<std::uint8_t>(rcode >> 4), q.dnssec_ok);
   return writer.finish();
 }
 

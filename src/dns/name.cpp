@@ -19,6 +19,7 @@ NameError read_name(std::span<const std::uint8_t> message, std::size_t& pos, Wir
   out.length = 0;
   out.label_count = 0;
   std::size_t cursor = pos;
+  std::size_t run_start = pos;     // first octet of the labels read since the last jump
   std::size_t end_in_message = 0;  // where the name ends in the message (set at the first pointer)
   bool jumped = false;
   for (;;) {
@@ -27,10 +28,13 @@ NameError read_name(std::span<const std::uint8_t> message, std::size_t& pos, Wir
     if ((len & pointer_mask) == pointer_mask) {
       if (cursor + 1 >= message.size()) return NameError::truncated;
       const std::size_t target = static_cast<std::size_t>((len & 0x3F) << 8 | message[cursor + 1]);
-      if (target >= cursor) return NameError::bad_pointer;
+      // Before the labels just read, not merely before the pointer: a target inside them
+      // would lead back to this pointer. Jump targets strictly decrease, so no loop.
+      if (target >= run_start) return NameError::bad_pointer;
       if (!jumped) end_in_message = cursor + 2;
       jumped = true;
       cursor = target;
+      run_start = target;
       continue;
     }
     if ((len & pointer_mask) != 0) return NameError::bad_label;

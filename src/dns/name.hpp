@@ -39,8 +39,9 @@ enum class NameError : std::uint8_t {
 };
 
 /// Reads the name at `pos` of `message`, following compression pointers. On success `pos`
-/// is left after the name's last octet in the message. Pointers must point strictly before
-/// the position they occur at, which makes loops impossible and bounds the work.
+/// is left after the name's last octet in the message. A pointer must point strictly before
+/// the labels read since the previous jump (so before the position it occurs at), which
+/// makes loops impossible and bounds the work.
 NameError read_name(std::span<const std::uint8_t> message, std::size_t& pos, WireName& out);
 
 /// ASCII lower-casing of a wire name (labels are case-insensitive, RFC 4343).

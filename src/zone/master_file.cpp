@@ -48,6 +48,14 @@ RecordInput to_input(const ldns_rr* rr, ldns_buffer* buffer) {
   return input;
 }
 
+/// ldns counts the newlines it consumed; a bad last line without a newline is one more.
+int error_line(std::FILE* fp, int newlines_read) {
+  const long at = std::ftell(fp);
+  if (at <= 0 || std::fseek(fp, 0, SEEK_END) != 0 || std::ftell(fp) != at) return newlines_read;
+  if (std::fseek(fp, -1, SEEK_END) != 0 || std::fgetc(fp) == '\n') return newlines_read;
+  return newlines_read + 1;
+}
+
 Zone build_zone(const std::filesystem::path& file, const ldns_zone* parsed) {
   const ldns_rr* soa = ldns_zone_soa(parsed);
   if (soa == nullptr) throw ZoneFileError(file, 0, "no SOA record");
@@ -89,7 +97,7 @@ Zone load_zone_file(const std::filesystem::path& file) {
   int line = 0;
   const ldns_status status = ldns_zone_new_frm_fp_l(&raw, fp.get(), origin.get(), 3600, LDNS_RR_CLASS_IN, &line);
   std::unique_ptr<ldns_zone, ZoneFree> parsed(raw);
-  if (status != LDNS_STATUS_OK) throw ZoneFileError(file, line, ldns_get_errorstr_by_id(status));
+  if (status != LDNS_STATUS_OK) throw ZoneFileError(file, error_line(fp.get(), line), ldns_get_errorstr_by_id(status));
   return build_zone(file, parsed.get());
 }
 
