@@ -118,7 +118,7 @@ TEST_CASE("parse_query: EDNS version 1 is BADVERS") {
 }
 
 TEST_CASE("parse_query: opcodes other than QUERY are NOTIMP") {
-  for (const std::uint16_t opcode : {1, 2, 4 /* NOTIFY */, 5 /* UPDATE */, 15}) {
+  for (const int opcode : {1, 2, 4 /* NOTIFY */, 5 /* UPDATE */, 15}) {
     CAPTURE(opcode);
     Query q;
     CHECK(parse(raw_message(0x55AA, static_cast<std::uint16_t>(opcode << 11), 1, 0, 0, 0, raw_question("a.test.")), q) ==

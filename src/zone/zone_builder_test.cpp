@@ -1,0 +1,223 @@
+#include "zone/zone_builder.hpp"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "dns/message.hpp"
+#include "dns/name.hpp"
+#include "test_support.hpp"
+#include "zone/snapshot.hpp"
+
+namespace beacon::zone {
+namespace {
+
+std::string name(std::string_view text) {
+  const auto w = test::wire_name(text);
+  return {w.begin(), w.end()};
+}
+
+std::string u32(std::uint32_t v) {
+  std::string s(4, '\0');
+  dns::write_u32(reinterpret_cast<std::uint8_t*>(s.data()), v);
+  return s;
+}
+
+RecordInput soa(std::string_view owner, std::uint32_t ttl, std::uint32_t minimum, std::uint32_t serial = 42) {
+  return {name(owner), dns::type::SOA, ttl,
+          name("ns1.example.test.") + name("hostmaster.example.test.") + u32(serial) + u32(7200) + u32(3600) +
+              u32(1209600) + u32(minimum)};
+}
+
+RecordInput a(std::string_view owner, std::uint32_t ttl, std::uint8_t last = 1) {
+  return {name(owner), dns::type::A, ttl, std::string{'\xC0', '\0', '\2', static_cast<char>(last)}};
+}
+
+RecordInput ns(std::string_view owner, std::string_view target) { return {name(owner), dns::type::NS, 3600, name(target)}; }
+RecordInput cname(std::string_view owner, std::string_view target) {
+  return {name(owner), dns::type::CNAME, 3600, name(target)};
+}
+
+const Node& must_find(const Zone& z, std::string_view text) {
+  const std::string wire = name(text);
+  const Node* n = z.find(test::as_span(wire));
+  REQUIRE_MESSAGE(n != nullptr, "no node ", std::string(text));
+  return *n;
+}
+
+bool exists(const Zone& z, std::string_view text) {
+  const std::string wire = name(text);
+  return z.find(test::as_span(wire)) != nullptr;
+}
+
+std::uint32_t tail_ttl(const Zone& z, const Record& r) { return dns::read_u32(z.tail(r).data() + 4); }
+
+}  // namespace
+
+TEST_CASE("ZoneBuilder: a zone without an apex SOA is refused") {
+  ZoneBuilder b(name("example.test."));
+  b.add(a("www.example.test.", 60));
+  CHECK_THROWS_WITH_AS(b.build(), doctest::Contains("no SOA"), ZoneError);
+
+  ZoneBuilder below(name("example.test."));
+  below.add(soa("sub.example.test.", 60, 60));  // an SOA, but not at the apex
+  CHECK_THROWS_AS(below.build(), ZoneError);
+}
+
+TEST_CASE("ZoneBuilder: two SOA records are refused") {
+  ZoneBuilder b(name("example.test."));
+  b.add(soa("example.test.", 60, 60, 1));
+  b.add(soa("example.test.", 60, 60, 2));
+  CHECK_THROWS_WITH_AS(b.build(), doctest::Contains("more than one SOA"), ZoneError);
+}
+
+TEST_CASE("ZoneBuilder: CNAME and other data at one name are refused, as are two CNAMEs") {
+  ZoneBuilder b(name("example.test."));
+  b.add(soa("example.test.", 60, 60));
+  b.add(cname("www.example.test.", "other.test."));
+  b.add(a("www.example.test.", 60));
+  CHECK_THROWS_WITH_AS(b.build(), doctest::Contains("CNAME and other data"), ZoneError);
+
+  ZoneBuilder two(name("example.test."));
+  two.add(soa("example.test.", 60, 60));
+  two.add(cname("www.example.test.", "a.test."));
+  two.add(cname("WWW.example.test.", "b.test."));
+  CHECK_THROWS_WITH_AS(two.build(), doctest::Contains("multiple CNAME"), ZoneError);
+}
+
+TEST_CASE("ZoneBuilder: a record outside the zone is refused") {
+  ZoneBuilder b(name("example.test."));
+  CHECK_THROWS_AS(b.add(a("www.example.org.", 60)), ZoneError);
+  CHECK_THROWS_AS(b.add(a("test.", 60)), ZoneError);
+  CHECK_THROWS_AS(b.add(a("xample.test.", 60)), ZoneError);
+  CHECK_THROWS_AS(b.add(a("wwwexample.test.", 60)), ZoneError);
+  CHECK_NOTHROW(b.add(a("WWW.EXAMPLE.TEST.", 60)));
+}
+
+TEST_CASE("ZoneBuilder: an RRset's TTL is the minimum of its members") {
+  ZoneBuilder b(name("example.test."));
+  b.add(soa("example.test.", 3600, 300));
+  b.add(a("www.example.test.", 600, 1));
+  b.add(a("www.example.test.", 60, 2));
+  b.add(a("WWW.example.test.", 300, 3));
+  const Zone z = b.build();
+  const Node& www = must_find(z, "www.example.test.");
+  const RRset* set = z.rrset(www, dns::type::A);
+  REQUIRE(set != nullptr);
+  CHECK(set->ttl == 60);
+  CHECK(set->record_count == 3);
+  for (const Record& r : z.records(*set)) CHECK(tail_ttl(z, r) == 60);
+  // File order within the RRset is kept.
+  CHECK(z.tail(z.records(*set)[0])[13] == 1);
+  CHECK(z.tail(z.records(*set)[2])[13] == 3);
+}
+
+TEST_CASE("ZoneBuilder: empty non-terminals exist as nodes without RRsets") {
+  ZoneBuilder b(name("example.test."));
+  b.add(soa("example.test.", 60, 60));
+  b.add(a("a.b.c.example.test.", 60));
+  const Zone z = b.build();
+  CHECK(must_find(z, "c.example.test.").rrset_count == 0);
+  CHECK(must_find(z, "b.c.example.test.").rrset_count == 0);
+  CHECK(must_find(z, "a.b.c.example.test.").rrset_count == 1);
+  CHECK(must_find(z, "b.c.example.test.").label_count == 4);
+  CHECK_FALSE(exists(z, "x.example.test."));
+  CHECK_FALSE(exists(z, "test."));
+  CHECK(z.node_count() == 4);
+  CHECK(dns::name_to_text(z.apex()) == "example.test.");
+  CHECK(z.apex_labels() == 2);
+}
+
+TEST_CASE("ZoneBuilder: a wildcard sets has_wildcard_child on its parent only") {
+  ZoneBuilder b(name("example.test."));
+  b.add(soa("example.test.", 60, 60));
+  b.add(a("*.wild.example.test.", 60));
+  b.add(a("host.wild.example.test.", 60));
+  b.add(a("x.example.test.", 60));
+  const Zone z = b.build();
+  CHECK(must_find(z, "wild.example.test.").has_wildcard_child);
+  CHECK_FALSE(z.apex_node().has_wildcard_child);
+  CHECK_FALSE(must_find(z, "x.example.test.").has_wildcard_child);
+  CHECK_FALSE(must_find(z, "host.wild.example.test.").has_wildcard_child);
+  CHECK(exists(z, "*.wild.example.test."));
+}
+
+TEST_CASE("ZoneBuilder: the negative SOA TTL is min(SOA TTL, MINIMUM)") {
+  for (const auto& [ttl, minimum, expected] : {std::tuple{3600u, 300u, 300u}, std::tuple{60u, 300u, 60u},
+                                              std::tuple{100u, 100u, 100u}}) {
+    CAPTURE(ttl);
+    CAPTURE(minimum);
+    ZoneBuilder b(name("example.test."));
+    b.add(soa("example.test.", ttl, minimum, 2024));
+    const Zone z = b.build();
+    const auto tail = z.negative_soa_tail();
+    CHECK(dns::read_u16(tail.data()) == dns::type::SOA);
+    CHECK(dns::read_u32(tail.data() + 4) == expected);
+    CHECK(z.serial() == 2024);
+    // The positive SOA keeps its own TTL.
+    const RRset* set = z.rrset(z.apex_node(), dns::type::SOA);
+    REQUIRE(set != nullptr);
+    CHECK(tail_ttl(z, z.records(*set)[0]) == ttl);
+  }
+}
+
+TEST_CASE("ZoneBuilder: delegations and record targets are indexed") {
+  ZoneBuilder b(name("Example.Test."));
+  b.add(soa("example.test.", 60, 60));
+  b.add(ns("example.test.", "ns1.example.test."));
+  b.add(a("ns1.example.test.", 60));
+  b.add(ns("sub.example.test.", "NS.sub.example.test."));
+  b.add(ns("sub.example.test.", "ns.elsewhere.invalid."));
+  b.add(a("ns.sub.example.test.", 60));
+  const Zone z = b.build();
+  CHECK_FALSE(z.apex_node().is_delegation);
+  const Node& sub = must_find(z, "sub.example.test.");
+  CHECK(sub.is_delegation);
+  const RRset* set = z.rrset(sub, dns::type::NS);
+  REQUIRE(set != nullptr);
+  const auto records = z.records(*set);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].target_in_tail == 10);
+  REQUIRE(records[0].target_node != no_node);
+  CHECK(dns::name_to_text(z.name(z.node(records[0].target_node))) == "ns.sub.example.test.");
+  CHECK(records[1].target_node == no_node);
+  CHECK(ZoneBuilder::target_offset_in_rdata(dns::type::MX) == 2);
+  CHECK(ZoneBuilder::target_offset_in_rdata(dns::type::SRV) == 6);
+  CHECK(ZoneBuilder::target_offset_in_rdata(dns::type::A) == no_target);
+}
+
+TEST_CASE("Zone::find is case-sensitive on lower-cased input and finds every node of a large zone") {
+  ZoneBuilder b(name("example.test."));
+  b.add(soa("example.test.", 60, 60));
+  for (int i = 0; i < 1000; ++i) b.add(a("h" + std::to_string(i) + ".example.test.", 60));
+  const Zone z = b.build();
+  for (int i = 0; i < 1000; ++i) CHECK(exists(z, "h" + std::to_string(i) + ".example.test."));
+  CHECK_FALSE(exists(z, "h1000.example.test."));
+  CHECK(z.node_count() == 1001);
+}
+
+TEST_CASE("Snapshot: find_zone picks the longest containing origin") {
+  auto make = [](std::string_view origin) {
+    ZoneBuilder b(name(origin));
+    b.add(soa(origin, 60, 60));
+    return std::make_shared<const Zone>(b.build());
+  };
+  const Snapshot snap({make("test."), make("deep.example.test."), make("example.test.")}, 7);
+  CHECK(snap.generation() == 7);
+  auto origin_of = [&](std::string_view qname) -> std::string {
+    const std::string wire = name(qname);
+    const Zone* z = snap.find_zone(test::as_span(wire));
+    return z == nullptr ? "none" : dns::name_to_text(z->apex());
+  };
+  CHECK(origin_of("a.deep.example.test.") == "deep.example.test.");
+  CHECK(origin_of("deep.example.test.") == "deep.example.test.");
+  CHECK(origin_of("xdeep.example.test.") == "example.test.");
+  CHECK(origin_of("example.test.") == "example.test.");
+  CHECK(origin_of("other.test.") == "test.");
+  CHECK(origin_of("example.org.") == "none");
+  CHECK(origin_of(".") == "none");
+  CHECK(Snapshot().find_zone(test::as_span(name("a.test."))) == nullptr);
+}
+
+}  // namespace beacon::zone
