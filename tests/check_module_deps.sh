@@ -12,7 +12,9 @@ allowed() {
     answer) echo "answer zone dns common" ;;
     config) echo "config common" ;;
     server) echo "server answer zone dns common" ;;
-    app) echo "app server config answer zone dns common" ;;
+    registry) echo "registry zone dns common" ;;
+    http) echo "http registry common" ;;
+    app) echo "app http registry server config answer zone dns common" ;;
     *) echo "" ;;
   esac
 }
@@ -30,7 +32,7 @@ for dir in "$src"/*/; do
     for used in $(sed -n 's/^#include "\([a-z_]*\)\/.*/\1/p' "$file" | sort -u); do
       case " $ok " in *" $used "*) ;; *) echo "$file includes $used/, which $module may not use"; status=1 ;; esac
     done
-    case "$module" in dns|zone|answer)
+    case "$module" in dns|zone|answer|registry)
       if grep -q '#include <boost/\(asio\|beast\)' "$file"; then echo "$file includes Asio/Beast"; status=1; fi ;;
     esac
   done

@@ -1,0 +1,207 @@
+#include "http/api.hpp"
+
+#include <boost/json.hpp>
+#include <ctime>
+#include <string_view>
+#include <vector>
+
+#include "registry/registration_codec.hpp"
+
+namespace beacon::http {
+namespace {
+
+namespace json = boost::json;
+using bhttp::status;
+using bhttp::verb;
+
+std::vector<std::string_view> split_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> parts;
+  while (!target.empty()) {
+    if (target.front() == '/') {
+      target.remove_prefix(1);
+      continue;
+    }
+    const auto slash = target.find('/');
+    parts.push_back(target.substr(0, slash));
+    target = slash == std::string_view::npos ? std::string_view{} : target.substr(slash);
+  }
+  return parts;
+}
+
+std::string rfc3339(TimePoint t) {
+  const auto ms = t.time_since_epoch().count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+json::object instance_json(const std::string& service, const registry::Instance& i) {
+  json::object o = registry::to_json(i.registration);
+  o["id"] = i.id;
+  o["service"] = service;
+  o["health"] = registry::health_name(i.health());
+  o["registered_at"] = rfc3339(i.registered_at);
+  o["last_heartbeat"] = rfc3339(i.last_heartbeat);
+  return o;
+}
+
+status status_for(const registry::Refusal& r) {
+  switch (r.kind) {
+    case registry::Refusal::Kind::invalid: return status::bad_request;
+    case registry::Refusal::Kind::not_found: return status::not_found;
+    case registry::Refusal::Kind::conflict: return status::conflict;
+    case registry::Refusal::Kind::unavailable: return status::service_unavailable;
+  }
+  return status::bad_request;
+}
+
+Response refusal_response(const registry::Refusal& r) { return error_response(status_for(r), r.message, r.field); }
+
+Response method_not_allowed(const char* allow) {
+  Response r = error_response(status::method_not_allowed, std::string("method not allowed; use ") + allow, "method");
+  r.set(bhttp::field::allow, allow);
+  return r;
+}
+
+/// The service and instance names of a path, validated as DNS labels and case-folded.
+struct PathNames {
+  std::string service;
+  std::string id;
+};
+
+std::optional<Response> read_names(std::string_view service, std::string_view id, PathNames& out) {
+  const auto s = registry::normalize_label(service);
+  if (!s) return error_response(status::bad_request, "service names are DNS labels: 1-63 of a-z, 0-9 and '-', not starting or ending with '-'", "service");
+  out.service = *s;
+  if (id.empty()) return std::nullopt;
+  const auto i = registry::normalize_label(id);
+  if (!i) return error_response(status::bad_request, "instance ids are DNS labels: 1-63 of a-z, 0-9 and '-', not starting or ending with '-'", "id");
+  out.id = *i;
+  return std::nullopt;
+}
+
+/// The JSON body, or the response refusing it (415 for another media type, 400 for bad JSON).
+std::variant<json::value, Response> read_json_body(const Request& request) {
+  const auto type = request[bhttp::field::content_type];
+  if (!type.empty() && type.substr(0, type.find(';')) != "application/json")
+    return error_response(status::unsupported_media_type, "the body must be application/json", "Content-Type");
+  json::error_code ec;
+  json::value value = json::parse(request.body(), ec);
+  if (ec) return error_response(status::bad_request, "the body is not valid JSON: " + ec.message(), "body");
+  return value;
+}
+
+bool has_body_framing(const Request& request) { return request.has_content_length() || request.chunked(); }
+
+}  // namespace
+
+void Api::handle(const Request& request, Reply reply) {
+  const auto path = split_path(request.target());
+  const verb method = request.method();
+  if (path.size() == 1 && path[0] == "healthz") {
+    if (method != verb::get && method != verb::head) return reply(method_not_allowed("GET, HEAD"));
+    return reply(json_response(status::ok, json::object{{"status", "ok"}}));
+  }
+  if (path.size() < 2 || path[0] != "v1" || path[1] != "services")
+    return reply(error_response(status::not_found, "no such endpoint", "path"));
+
+  PathNames names;
+  if (path.size() == 2) {
+    if (method != verb::get) return reply(method_not_allowed("GET"));
+    return reply(list_services());
+  }
+  if (path.size() == 3) {
+    if (method != verb::get) return reply(method_not_allowed("GET"));
+    if (auto bad = read_names(path[2], "", names)) return reply(std::move(*bad));
+    return reply(show_service(names.service));
+  }
+  if (path[3] != "instances" || path.size() < 5 || path.size() > 6 || (path.size() == 6 && path[5] != "heartbeat"))
+    return reply(error_response(status::not_found, "no such endpoint", "path"));
+  if (auto bad = read_names(path[2], path[4], names)) return reply(std::move(*bad));
+  if (path.size() == 6) {
+    if (method != verb::put) return reply(method_not_allowed("PUT"));
+    return heartbeat(request, names.service, names.id, std::move(reply));
+  }
+  if (method == verb::put) return put_instance(request, names.service, names.id, std::move(reply));
+  if (method == verb::delete_) return delete_instance(names.service, names.id, std::move(reply));
+  return reply(method_not_allowed("PUT, DELETE"));
+}
+
+void Api::put_instance(const Request& request, const std::string& service, const std::string& id, Reply reply) {
+  if (!has_body_framing(request))
+    return reply(error_response(status::length_required, "a registration needs a body with Content-Length", "body"));
+  auto body = read_json_body(request);
+  if (auto* refused = std::get_if<Response>(&body)) return reply(std::move(*refused));
+  auto registration = registry::parse_registration(std::get<json::value>(body));
+  if (!registration) return reply(refusal_response(registration.error()));
+  auto outcome = writer_.registry().put_instance(service, id, std::move(registration).value());
+  if (!outcome) return reply(refusal_response(outcome.error()));
+  const auto& instance = writer_.registry().find(service)->instances.at(id);
+  const status code = *outcome == registry::PutOutcome::created ? status::created : status::ok;
+  Response accepted = json_response(code, instance_json(service, instance));
+  accepted.set(bhttp::field::location, "/v1/services/" + service + "/instances/" + id);
+  reply_after_commit(std::move(accepted), std::move(reply));
+}
+
+void Api::heartbeat(const Request& request, const std::string& service, const std::string& id, Reply reply) {
+  std::optional<registry::Health> status_update;
+  if (!request.body().empty()) {
+    auto body = read_json_body(request);
+    if (auto* refused = std::get_if<Response>(&body)) return reply(std::move(*refused));
+    const json::value& value = std::get<json::value>(body);
+    if (!value.is_object()) return reply(error_response(status::bad_request, "the body must be a JSON object", "body"));
+    for (const auto& [key, v] : value.get_object()) {
+      if (key != "status") return reply(error_response(status::bad_request, "unknown field", std::string(key)));
+      status_update = v.is_string() ? registry::parse_health(v.get_string()) : std::nullopt;
+      if (!status_update)
+        return reply(error_response(status::bad_request, "must be \"passing\", \"warning\" or \"critical\"", "status"));
+    }
+  }
+  auto outcome = writer_.registry().heartbeat(service, id, status_update);
+  if (!outcome) return reply(refusal_response(outcome.error()));
+  const auto& instance = writer_.registry().find(service)->instances.at(id);
+  reply_after_commit(json_response(status::ok, instance_json(service, instance)), std::move(reply));
+}
+
+void Api::delete_instance(const std::string& service, const std::string& id, Reply reply) {
+  auto outcome = writer_.registry().remove_instance(service, id);
+  if (!outcome) return reply(refusal_response(outcome.error()));
+  reply_after_commit(empty_response(status::no_content), std::move(reply));
+}
+
+Response Api::list_services() const {
+  json::array services;
+  for (const auto& [name, service] : writer_.registry().services()) {
+    std::size_t counts[3] = {0, 0, 0};
+    for (const auto& [id, instance] : service.instances) ++counts[static_cast<int>(instance.health())];
+    services.push_back(json::object{{"name", name},
+                                    {"instances", service.instances.size()},
+                                    {"passing", counts[0]},
+                                    {"warning", counts[1]},
+                                    {"critical", counts[2]}});
+  }
+  return json_response(status::ok, json::object{{"services", std::move(services)}});
+}
+
+Response Api::show_service(const std::string& name) const {
+  const registry::Service* service = writer_.registry().find(name);
+  if (service == nullptr) return error_response(status::not_found, "no service " + name, "service");
+  json::array instances;
+  for (const auto& [id, instance] : service->instances) instances.push_back(instance_json(name, instance));
+  return json_response(status::ok, json::object{{"name", name}, {"instances", std::move(instances)}});
+}
+
+void Api::reply_after_commit(Response accepted, Reply reply) {
+  writer_.commit_then([accepted = std::move(accepted), reply = std::move(reply)](bool durable) mutable {
+    if (durable) reply(std::move(accepted));
+    else reply(error_response(status::service_unavailable, "the registry could not store the change; nothing was changed", ""));
+  });
+}
+
+}  // namespace beacon::http

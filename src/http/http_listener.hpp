@@ -1,0 +1,35 @@
+#pragma once
+// The registration API's HTTP/1.1 server (Boost.Beast): keep-alive, request size limits and
+// read timeouts. Runs on the control thread's io_context, which also runs the registry
+// writer, so API handlers call the Registry without locks.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <string>
+
+#include "http/api.hpp"
+
+namespace beacon::http {
+
+struct HttpOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8054;  // 0: any free port
+};
+
+class HttpListener {
+ public:
+  /// Binds and listens; throws std::runtime_error naming the address on failure.
+  HttpListener(boost::asio::io_context& io, const HttpOptions& options, Api& api);
+  void start();
+  void stop();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void do_accept();
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  Api& api_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace beacon::http

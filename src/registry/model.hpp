@@ -1,0 +1,65 @@
+#pragma once
+// The registry's data: services, their instances, and each instance's health.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.hpp"
+
+namespace beacon::registry {
+
+enum class Health : std::uint8_t { passing = 0, warning = 1, critical = 2 };
+enum class Protocol : std::uint8_t { tcp, udp };
+
+const char* health_name(Health h);
+std::optional<Health> parse_health(std::string_view text);
+inline Health worst(Health a, Health b) { return a > b ? a : b; }
+
+/// An IPv4 or IPv6 address in network byte order.
+struct IpAddress {
+  bool is_v6 = false;
+  std::array<std::uint8_t, 16> bytes{};  // IPv4 uses the first four
+  std::string to_string() const;
+  bool operator==(const IpAddress&) const = default;
+};
+
+/// What a client registers: everything of an instance except its identity and health.
+/// Every field is validated (registry/registration_codec.hpp) before it gets here.
+struct Registration {
+  std::vector<IpAddress> addresses;
+  std::uint16_t port = 0;
+  Protocol protocol = Protocol::tcp;
+  std::vector<std::string> tags;                            // DNS labels, lower case, unique
+  std::vector<std::pair<std::string, std::string>> meta;    // sorted by key
+  std::uint16_t weight = 1;
+  std::uint16_t priority = 0;
+  std::optional<std::chrono::milliseconds> ttl;             // heartbeat TTL
+  std::optional<std::chrono::milliseconds> deregister_after;
+  std::optional<std::uint32_t> dns_ttl;                     // seconds
+  bool operator==(const Registration&) const = default;
+};
+
+struct Instance {
+  std::string id;
+  Registration registration;
+  TimePoint registered_at{};
+  TimePoint last_heartbeat{};
+  Health reported = Health::passing;   // the status the last heartbeat carried
+  bool ttl_expired = false;
+  std::optional<TimePoint> critical_since;
+
+  Health health() const { return ttl_expired ? Health::critical : reported; }
+};
+
+struct Service {
+  std::string name;
+  std::map<std::string, Instance> instances;  // by id
+};
+
+}  // namespace beacon::registry

@@ -1,0 +1,77 @@
+#pragma once
+// The registry: services and instances, their health, and the single writer that changes
+// them. Every call happens on one thread (the control thread); DNS threads never see this
+// object, only the snapshots built from it.
+//
+// A write is staged in memory and in an undo log; commit() makes all staged writes durable
+// in one SQLite transaction and reports which services changed so their DNS records can be
+// rebuilt. If the store refuses, the staged writes are undone: nothing is half-applied.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/expected.hpp"
+#include "registry/model.hpp"
+#include "registry/refusal.hpp"
+#include "registry/store.hpp"
+
+namespace beacon::registry {
+
+enum class PutOutcome { created, replaced };
+
+struct Unit {};
+
+class Registry {
+ public:
+  /// `is_reserved_name(label)`: true when a service of that name would shadow a static name
+  /// of the zone (`<label>.<zone>` or `_<label>.<zone>` exists there).
+  Registry(Store& store, const Clock& clock, std::function<bool(const std::string&)> is_reserved_name);
+
+  /// Loads every stored registration. Heartbeat TTLs restart now: one TTL of grace.
+  void load();
+
+  Expected<PutOutcome, Refusal> put_instance(const std::string& service, const std::string& id, Registration r);
+  Expected<Unit, Refusal> heartbeat(const std::string& service, const std::string& id, std::optional<Health> status);
+  Expected<Unit, Refusal> remove_instance(const std::string& service, const std::string& id);
+
+  /// Lapses heartbeat TTLs and removes instances critical for longer than deregister_after.
+  void expire();
+
+  /// Makes staged writes durable. Returns the services whose DNS records must be rebuilt
+  /// (including ones now gone). Throws StoreError after undoing the staged writes.
+  std::set<std::string> commit();
+
+  const std::map<std::string, Service>& services() const { return services_; }
+  const Service* find(const std::string& service) const;
+  std::size_t instance_count() const { return instance_count_; }
+
+ private:
+  /// The state of one instance before the first staged write of this batch touched it.
+  struct Undo {
+    std::string service;
+    std::string id;
+    std::optional<Instance> before;
+  };
+
+  void remember(const std::string& service, const std::string& id);
+  void set_instance(const std::string& service, Instance instance);
+  void erase_instance(const std::string& service, const std::string& id);
+  std::optional<Refusal> check_conflicts(const std::string& service, const std::string& id, const Registration& r) const;
+
+  Store& store_;
+  const Clock& clock_;
+  std::function<bool(const std::string&)> is_reserved_name_;
+  std::map<std::string, Service> services_;
+  std::size_t instance_count_ = 0;
+
+  std::vector<StoreChange> staged_;
+  std::vector<Undo> undo_;
+  std::set<std::string> changed_;
+};
+
+}  // namespace beacon::registry

@@ -1,0 +1,122 @@
+#include "registry/store.hpp"
+
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+
+#include "registry/registration_codec.hpp"
+
+namespace beacon::registry {
+namespace {
+
+struct StatementFree {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Statement = std::unique_ptr<sqlite3_stmt, StatementFree>;
+
+constexpr int schema_version = 1;
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& path) : path_(path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) throw StoreError("cannot create the data directory " + path.parent_path().string() + ": " + ec.message());
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
+    const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError("cannot open the database " + path.string() + ": " + why);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=FULL");  // a commit survives power loss, not only a crash
+  exec("CREATE TABLE IF NOT EXISTS instances ("
+       " service TEXT NOT NULL, id TEXT NOT NULL, registration TEXT NOT NULL,"
+       " registered_at_ms INTEGER NOT NULL, PRIMARY KEY (service, id)) WITHOUT ROWID");
+  exec(("PRAGMA user_version=" + std::to_string(schema_version)).c_str());
+  // Prove now, not at the first registration, that the file is writable.
+  exec("BEGIN IMMEDIATE");
+  exec("COMMIT");
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+void Store::exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string why = error ? error : sqlite3_errmsg(db_);
+    sqlite3_free(error);
+    throw StoreError("database " + path_.string() + " is not usable: " + why);
+  }
+}
+
+std::vector<StoredInstance> Store::load_all() {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT service, id, registration, registered_at_ms FROM instances", -1, &raw, nullptr) !=
+      SQLITE_OK)
+    throw StoreError("cannot read the database " + path_.string() + ": " + sqlite3_errmsg(db_));
+  Statement select(raw);
+  std::vector<StoredInstance> out;
+  int rc;
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+    StoredInstance row;
+    row.service = reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 0));
+    row.id = reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 1));
+    const std::string body = reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 2));
+    row.registered_at = TimePoint(std::chrono::milliseconds(sqlite3_column_int64(select.get(), 3)));
+    boost::system::error_code ec;
+    const auto value = boost::json::parse(body, ec);
+    auto parsed = ec ? Expected<Registration, Refusal>(unexpected(invalid("", "not JSON"))) : parse_registration(value);
+    if (!parsed)
+      throw StoreError("database " + path_.string() + " holds an unreadable registration for " + row.service + "/" +
+                       row.id + ": " + parsed.error().field + " " + parsed.error().message);
+    row.registration = std::move(parsed).value();
+    out.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) throw StoreError("cannot read the database " + path_.string() + ": " + sqlite3_errmsg(db_));
+  return out;
+}
+
+void Store::commit(const std::vector<StoreChange>& changes) {
+  if (changes.empty()) return;
+  sqlite3_stmt* raw_put = nullptr;
+  sqlite3_stmt* raw_remove = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "INSERT OR REPLACE INTO instances (service, id, registration, registered_at_ms) VALUES (?, ?, ?, ?)",
+                     -1, &raw_put, nullptr);
+  Statement put(raw_put);
+  sqlite3_prepare_v2(db_, "DELETE FROM instances WHERE service = ? AND id = ?", -1, &raw_remove, nullptr);
+  Statement remove(raw_remove);
+  if (!put || !remove) throw StoreError("cannot write the database " + path_.string() + ": " + sqlite3_errmsg(db_));
+
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (const StoreChange& change : changes) {
+      int rc;
+      if (const auto* stored = std::get_if<StoredInstance>(&change)) {
+        const std::string body = boost::json::serialize(to_json(stored->registration));
+        sqlite3_bind_text(put.get(), 1, stored->service.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(put.get(), 2, stored->id.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(put.get(), 3, body.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(put.get(), 4, stored->registered_at.time_since_epoch().count());
+        rc = sqlite3_step(put.get());
+        sqlite3_reset(put.get());
+      } else {
+        const auto& removed = std::get<RemovedInstance>(change);
+        sqlite3_bind_text(remove.get(), 1, removed.service.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(remove.get(), 2, removed.id.c_str(), -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(remove.get());
+        sqlite3_reset(remove.get());
+      }
+      if (rc != SQLITE_DONE) throw StoreError("cannot write the database " + path_.string() + ": " + sqlite3_errmsg(db_));
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+}  // namespace beacon::registry

@@ -1,0 +1,62 @@
+#pragma once
+// Durable registrations in SQLite (WAL, synchronous=FULL): one row per instance. Heartbeat
+// times and health stay in memory; they are not worth an fsync each.
+// The only includer of sqlite3.h; the handle never leaves store.cpp.
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "registry/model.hpp"
+
+struct sqlite3;
+
+namespace beacon::registry {
+
+/// The store cannot be opened, read or written. The message says which file and why, in
+/// words fit for an operator (never SQL).
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct StoredInstance {
+  std::string service;
+  std::string id;
+  Registration registration;
+  TimePoint registered_at{};
+};
+
+struct RemovedInstance {
+  std::string service;
+  std::string id;
+};
+
+using StoreChange = std::variant<StoredInstance, RemovedInstance>;
+
+class Store {
+ public:
+  /// Opens (creating if needed) the database at `path` and checks that it can be written.
+  explicit Store(const std::filesystem::path& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  std::vector<StoredInstance> load_all();
+
+  /// Applies every change in one transaction: when this returns, they are durable; when it
+  /// throws, none of them happened.
+  void commit(const std::vector<StoreChange>& changes);
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void exec(const char* sql);
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace beacon::registry

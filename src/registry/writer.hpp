@@ -1,0 +1,46 @@
+#pragma once
+// The registry's single writer: batches commits. Callers (API handlers, the expiry timer)
+// stage writes on the Registry and ask for a commit; all the writes staged before the
+// writer runs go to the store in one transaction and to DNS in one snapshot, then every
+// caller hears the outcome. A burst of writes costs one fsync and one publish, not one each.
+//
+// The writer runs on the control thread; `post` defers work to that thread's event loop
+// (the registry module itself has no event loop, and no Asio).
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "registry/registry.hpp"
+
+namespace beacon::registry {
+
+class Writer {
+ public:
+  using Post = std::function<void(std::function<void()>)>;
+  /// Rebuilds and publishes DNS data for the changed services; returns when published.
+  using Publish = std::function<void(const std::set<std::string>& changed)>;
+
+  Writer(Registry& registry, Post post, Publish publish);
+
+  Registry& registry() { return registry_; }
+
+  /// `done(true)` once every write staged so far is durable and visible in DNS;
+  /// `done(false)` if the store refused them (they are undone). Never called inline.
+  void commit_then(std::function<void(bool durable)> done);
+
+  /// Commits now (start-up, expiry timer). Returns false if the store refused.
+  bool commit_now();
+
+ private:
+  void flush();
+
+  Registry& registry_;
+  Post post_;
+  Publish publish_;
+  std::vector<std::function<void(bool)>> waiting_;
+  bool flush_posted_ = false;
+};
+
+}  // namespace beacon::registry
