@@ -13,24 +13,39 @@ LookupResult wildcard_or_nxdomain(const zone::Zone& zone, const zone::Node& encl
     wildcard[1] = '*';
     std::memcpy(wildcard + 2, parent.data(), parent.size());
     const zone::Node* node = zone.find({wildcard, parent.size() + 2});
-    if (node != nullptr) return {Match::wildcard, node, 0};
+    if (node != nullptr) return {Match::wildcard, &zone, node, 0};
   }
-  return {Match::nxdomain, &encloser, 0};
+  return {Match::nxdomain, &zone, &encloser, 0};
+}
+
+/// The zone holding the names below the apex that share `name`'s first label under it.
+const zone::Zone& zone_below_apex(const zone::ServedZone& served, const NamePosition& name, std::size_t depth) {
+  if (!served.fragments) return *served.zone;
+  const std::size_t top = name.label_offsets[depth - 1];
+  const zone::Zone* fragment = served.fragments->find({name.lower.data() + top, name.lower[top] + 1u});
+  return fragment ? *fragment : *served.zone;
 }
 
 }  // namespace
 
-LookupResult lookup(const zone::Zone& zone, const NamePosition& name, std::uint16_t qtype) {
-  const zone::Node* encloser = &zone.apex_node();
+LookupResult lookup(const zone::ServedZone& served, const NamePosition& name, std::uint16_t qtype) {
+  const zone::Zone& apex_zone = *served.zone;
+  const std::size_t depth = name.label_count - apex_zone.apex_labels();
+  if (depth == 0) return {Match::exact, &apex_zone, &apex_zone.apex_node(), 0};
+  const zone::Zone& below = zone_below_apex(served, name, depth);
+
+  const zone::Zone* encloser_zone = &apex_zone;
+  const zone::Node* encloser = &apex_zone.apex_node();
   // Walk down from the apex one label at a time: the first cut on the way wins, and the
   // last node found is the closest encloser if the name itself does not exist.
-  for (std::size_t skip = name.label_count - zone.apex_labels(); skip-- > 0;) {
-    const zone::Node* node = zone.find(name.suffix(skip));
-    if (node == nullptr) return wildcard_or_nxdomain(zone, *encloser);
-    if (node->is_delegation && !(skip == 0 && qtype == dns::type::DS)) return {Match::delegation, node, skip};
+  for (std::size_t skip = depth; skip-- > 0;) {
+    const zone::Node* node = below.find(name.suffix(skip));
+    if (node == nullptr) return wildcard_or_nxdomain(*encloser_zone, *encloser);
+    if (node->is_delegation && !(skip == 0 && qtype == dns::type::DS)) return {Match::delegation, &below, node, skip};
     encloser = node;
+    encloser_zone = &below;
   }
-  return {Match::exact, encloser, 0};
+  return {Match::exact, &below, encloser, 0};
 }
 
 }  // namespace beacon::answer

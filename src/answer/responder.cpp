@@ -38,15 +38,16 @@ std::uint16_t refusal_for_qtype(std::uint16_t qtype) {
 }
 
 /// Fills the answer for a well-formed query; returns its RCODE.
-std::uint16_t answer_question(const zone::Snapshot& snapshot, const dns::Query& q, dns::ResponseWriter& writer) {
+std::uint16_t answer_question(const zone::Snapshot& snapshot, const dns::Query& q, dns::ResponseWriter& writer,
+                              std::span<std::uint32_t> rotation) {
   if (q.qclass != dns::qclass::IN) return dns::rcode::REFUSED;
   if (const auto rcode = refusal_for_qtype(q.qtype); rcode != dns::rcode::NOERROR) return rcode;
-  const zone::Zone* zone = snapshot.find_zone(q.lower_name());
+  const zone::ServedZone* zone = snapshot.find_zone(q.lower_name());
   if (zone == nullptr) return dns::rcode::REFUSED;  // not ours, and we never recurse
 
   NamePosition name;
   name.assign(q.qname.wire(), static_cast<std::uint16_t>(dns::limits::header_size));
-  ZoneAnswer answer(*zone, writer, q.qtype);
+  ZoneAnswer answer(*zone, writer, q.qtype, rotation);
   answer.write(name);
   if (answer.is_authoritative()) writer.set_flags(dns::flag::AA);
   if (answer.is_truncated()) writer.set_flags(dns::flag::TC);
@@ -54,6 +55,12 @@ std::uint16_t answer_question(const zone::Snapshot& snapshot, const dns::Query& 
 }
 
 }  // namespace
+
+std::span<std::uint32_t> Responder::rotation_counters(const zone::Snapshot& snapshot) {
+  // Grows only when the registry allocates new rotation slots, not per query.
+  if (rotation_.size() < snapshot.rotation_slots()) rotation_.resize(snapshot.rotation_slots() + 256);
+  return rotation_;
+}
 
 std::size_t Responder::respond(const zone::Snapshot& snapshot, std::span<const std::uint8_t> request,
                                Transport transport, std::span<std::uint8_t> out) {
@@ -70,7 +77,7 @@ std::size_t Responder::respond(const zone::Snapshot& snapshot, std::span<const s
 
   std::uint16_t rcode = dns::rcode::NOERROR;
   switch (outcome) {
-    case ParseOutcome::ok: rcode = answer_question(snapshot, q, writer); break;
+    case ParseOutcome::ok: rcode = answer_question(snapshot, q, writer, rotation_counters(snapshot)); break;
     case ParseOutcome::formerr: rcode = dns::rcode::FORMERR; break;
     case ParseOutcome::notimp: rcode = dns::rcode::NOTIMP; break;
     case ParseOutcome::badvers: rcode = dns::rcode::BADVERS; break;

@@ -1,11 +1,12 @@
 #pragma once
 // The authoritative answer path: request bytes + Snapshot -> response bytes.
 // Pure and synchronous: no I/O, no locks, no heap allocation and no exceptions per query.
-// One Responder per DNS thread; it holds only scratch space.
+// One Responder per DNS thread; it holds scratch space and the thread's rotation counters.
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "dns/constants.hpp"
 #include "dns/query.hpp"
@@ -31,8 +32,13 @@ class Responder {
                       std::span<std::uint8_t> out);
 
  private:
+  std::span<std::uint32_t> rotation_counters(const zone::Snapshot& snapshot);
+
   ResponderOptions options_;
   dns::Query query_;  // scratch, reused for every request
+  /// Round-robin counters of this thread, by RRset::rotation_slot: rotation without a
+  /// shared atomic, and without ever mutating the snapshot.
+  std::vector<std::uint32_t> rotation_;
 };
 
 }  // namespace beacon::answer

@@ -1,5 +1,6 @@
 #include "answer/zone_answer.hpp"
 
+#include "dns/message.hpp"
 #include "dns/name.hpp"
 
 namespace beacon::answer {
@@ -8,7 +9,7 @@ using dns::Section;
 
 void ZoneAnswer::write(NamePosition& name) {
   for (int hop = 0; hop < max_cname_hops; ++hop) {
-    const LookupResult found = lookup(zone_, name, qtype_);
+    const LookupResult found = lookup(served_, name, qtype_);
     switch (found.match) {
       case Match::delegation:
         write_referral(name, found);
@@ -19,79 +20,112 @@ void ZoneAnswer::write(NamePosition& name) {
         return;
       case Match::exact:
       case Match::wildcard:
-        if (!write_node(name, *found.node)) return;
+        if (!write_node(name, *found.zone, *found.node)) return;
         break;
     }
   }
   // A chain longer than max_cname_hops (or a loop): the resolver gets what we have.
 }
 
-bool ZoneAnswer::write_node(NamePosition& name, const zone::Node& node) {
-  const auto sets = zone_.rrsets(node);
+bool ZoneAnswer::write_node(NamePosition& name, const zone::Zone& zone, const zone::Node& node) {
+  const auto sets = zone.rrsets(node);
   // ANY: one RRset, not all of them (RFC 8482 §4.1).
-  const zone::RRset* set = qtype_ == dns::type::ANY ? (sets.empty() ? nullptr : &sets.front()) : zone_.rrset(node, qtype_);
+  const zone::RRset* set = qtype_ == dns::type::ANY ? (sets.empty() ? nullptr : &sets.front()) : zone.rrset(node, qtype_);
   if (set != nullptr) {
-    if (add_rrset(Section::answer, name.offset, *set)) add_target_addresses(false);
+    if (add_rrset(Section::answer, name.offset, zone, *set)) add_target_addresses(false);
     return false;
   }
-  const zone::RRset* cname = qtype_ == dns::type::CNAME ? nullptr : zone_.rrset(node, dns::type::CNAME);
+  const zone::RRset* cname = qtype_ == dns::type::CNAME ? nullptr : zone.rrset(node, dns::type::CNAME);
   if (cname == nullptr) {
     write_negative(name);  // NODATA
     return false;
   }
   const std::size_t at = writer_.size();
-  if (!add_rrset(Section::answer, name.offset, *cname)) return false;
-  const zone::Record& record = zone_.records(*cname).front();
-  const auto rdata_name = zone_.tail(record).subspan(record.target_in_tail);
+  if (!add_rrset(Section::answer, name.offset, zone, *cname)) return false;
+  const zone::Record& record = zone.records(*cname).front();
+  const auto rdata_name = zone.tail(record).subspan(record.target_in_tail);
   const auto target_name = rdata_name.first(dns::wire_length(rdata_name));
-  if (!dns::is_subdomain(target_name, zone_.apex())) return false;  // leaves the zone
+  if (!dns::is_subdomain(target_name, apex_zone_.apex())) return false;  // leaves the zone
   name.assign(target_name, static_cast<std::uint16_t>(at + 2 + record.target_in_tail));
   return true;
 }
 
 void ZoneAnswer::write_referral(const NamePosition& name, const LookupResult& cut) {
   authoritative_ = writer_.count(Section::answer) > 0;  // only a CNAME before the cut is ours
-  const zone::RRset* ns = zone_.rrset(*cut.node, dns::type::NS);
-  if (add_rrset(Section::authority, name.suffix_offset(cut.cut_skip), *ns)) add_target_addresses(true);
+  const zone::RRset* ns = cut.zone->rrset(*cut.node, dns::type::NS);
+  if (add_rrset(Section::authority, name.suffix_offset(cut.cut_skip), *cut.zone, *ns)) add_target_addresses(true);
 }
 
 void ZoneAnswer::write_negative(const NamePosition& name) {
-  const std::size_t apex_skip = name.label_count - zone_.apex_labels();
-  if (!writer_.add_record(Section::authority, name.suffix_offset(apex_skip), zone_.negative_soa_tail()))
+  const std::size_t apex_skip = name.label_count - apex_zone_.apex_labels();
+  if (!writer_.add_record(Section::authority, name.suffix_offset(apex_skip), apex_zone_.negative_soa_tail()))
     truncated_ = true;
 }
 
-bool ZoneAnswer::add_rrset(Section section, std::uint16_t owner_offset, const zone::RRset& set) {
+std::size_t ZoneAnswer::rotation_start(const zone::RRset& set) {
+  if (set.rotation_slot >= rotation_.size()) return 0;
+  return rotation_[set.rotation_slot]++ % set.record_count;
+}
+
+bool ZoneAnswer::add_rrset(Section section, std::uint16_t owner_offset, const zone::Zone& zone, const zone::RRset& set) {
   const auto mark = writer_.mark();
   const std::size_t first_target = target_count_;
   const bool collect = set.type != dns::type::CNAME;
-  for (const zone::Record& record : zone_.records(set)) {
-    const std::size_t at = writer_.size();
-    if (!writer_.add_record(section, owner_offset, zone_.tail(record))) {
-      // No partial RRsets: the client retries over TCP (RFC 2181 §9).
-      writer_.rollback(mark);
-      target_count_ = first_target;
-      truncated_ = true;
-      return false;
+  const auto records = zone.records(set);
+  const std::size_t n = records.size();
+  const std::size_t start = rotation_start(set);
+  const std::size_t count = set.max_records != 0 && set.max_records < n ? set.max_records : n;
+  bool ok = true;
+  if (set.type == dns::type::SRV && set.rotation_slot != zone::no_rotation) {
+    // Rotate within each priority, keep priorities in order (RFC 2782): records are sorted
+    // by priority, so each run of equal priority rotates on its own.
+    for (std::size_t run = 0; run < n && ok;) {
+      const std::uint16_t priority = dns::read_u16(zone.tail(records[run]).data() + 10);
+      std::size_t end = run + 1;
+      while (end < n && dns::read_u16(zone.tail(records[end]).data() + 10) == priority) ++end;
+      const std::size_t length = end - run;
+      for (std::size_t k = 0; k < length && ok; ++k)
+        ok = add_record(section, owner_offset, zone, records[run + (start + k) % length], collect);
+      run = end;
     }
-    const std::size_t name_at = at + 2 + record.target_in_tail;
-    if (collect && record.target_node != zone::no_node && target_count_ < max_targets && name_at < 0x4000)
-      targets_[target_count_++] = {record.target_node, static_cast<std::uint16_t>(name_at)};
+  } else {
+    for (std::size_t k = 0; k < count && ok; ++k)
+      ok = add_record(section, owner_offset, zone, records[(start + k) % n], collect);
   }
+  if (!ok) {
+    // No partial RRsets: the client retries over TCP (RFC 2181 §9).
+    writer_.rollback(mark);
+    target_count_ = first_target;
+    truncated_ = true;
+  }
+  return ok;
+}
+
+bool ZoneAnswer::add_record(Section section, std::uint16_t owner_offset, const zone::Zone& zone,
+                            const zone::Record& record, bool collect_target) {
+  const std::size_t at = writer_.size();
+  if (!writer_.add_record(section, owner_offset, zone.tail(record))) return false;
+  const std::size_t name_at = at + 2 + record.target_in_tail;
+  if (!collect_target || record.target_node == zone::no_node || target_count_ == max_targets || name_at >= 0x4000)
+    return true;
+  for (std::size_t i = 0; i < target_count_; ++i) {
+    if (targets_[i].zone == &zone && targets_[i].node == record.target_node) return true;  // already listed
+  }
+  targets_[target_count_++] = {&zone, record.target_node, static_cast<std::uint16_t>(name_at)};
   return true;
 }
 
 void ZoneAnswer::add_target_addresses(bool required) {
-  for (std::size_t i = 0; i < target_count_; ++i) {
-    const zone::Node& node = zone_.node(targets_[i].node);
+  const std::size_t count = target_count_;
+  for (std::size_t i = 0; i < count; ++i) {
+    const zone::Zone& zone = *targets_[i].zone;
+    const zone::Node& node = zone.node(targets_[i].node);
     for (const std::uint16_t type : {dns::type::A, dns::type::AAAA}) {
-      const zone::RRset* set = zone_.rrset(node, type);
+      const zone::RRset* set = zone.rrset(node, type);
       if (set == nullptr) continue;
-      const auto mark = writer_.mark();
       const bool was_truncated = truncated_;
-      if (!add_rrset(Section::additional, targets_[i].name_offset, *set)) {
+      if (!add_rrset(Section::additional, targets_[i].name_offset, zone, *set)) {
         // Glue a referral needs makes the response truncated; other additional data is optional.
-        writer_.rollback(mark);
         truncated_ = was_truncated || required;
         return;
       }

@@ -1,23 +1,27 @@
 #pragma once
-// Writes the answer, authority and additional sections for a question inside one zone:
-// positive answers, CNAME chains inside the zone, wildcards, referrals with glue, and
-// NXDOMAIN/NODATA with the SOA. Lives on the stack of one respond() call.
+// Writes the answer, authority and additional sections for a question inside one served
+// zone: positive answers (rotated and capped for registry RRsets), CNAME chains inside the
+// zone, wildcards, referrals with glue, and NXDOMAIN/NODATA with the SOA. Lives on the
+// stack of one respond() call.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "answer/lookup.hpp"
 #include "answer/name_position.hpp"
 #include "dns/response_writer.hpp"
-#include "zone/zone.hpp"
+#include "zone/snapshot.hpp"
 
 namespace beacon::answer {
 
 class ZoneAnswer {
  public:
-  ZoneAnswer(const zone::Zone& zone, dns::ResponseWriter& writer, std::uint16_t qtype)
-      : zone_(zone), writer_(writer), qtype_(qtype) {}
+  /// `rotation` holds this thread's counters, indexed by RRset::rotation_slot.
+  ZoneAnswer(const zone::ServedZone& served, dns::ResponseWriter& writer, std::uint16_t qtype,
+             std::span<std::uint32_t> rotation)
+      : served_(served), apex_zone_(*served.zone), writer_(writer), qtype_(qtype), rotation_(rotation) {}
 
   /// Answers for `name` (the question, at offset 12).
   void write(NamePosition& name);
@@ -29,6 +33,7 @@ class ZoneAnswer {
  private:
   /// A name in RDATA whose A/AAAA belong in the additional section.
   struct Target {
+    const zone::Zone* zone;
     std::uint32_t node;
     std::uint16_t name_offset;
   };
@@ -36,15 +41,21 @@ class ZoneAnswer {
   static constexpr int max_cname_hops = 8;
 
   /// Returns false when the whole name has been answered; true to follow a CNAME.
-  bool write_node(NamePosition& name, const zone::Node& node);
+  bool write_node(NamePosition& name, const zone::Zone& zone, const zone::Node& node);
   void write_referral(const NamePosition& name, const LookupResult& cut);
   void write_negative(const NamePosition& name);
-  bool add_rrset(dns::Section section, std::uint16_t owner_offset, const zone::RRset& set);
+  bool add_rrset(dns::Section section, std::uint16_t owner_offset, const zone::Zone& zone, const zone::RRset& set);
+  bool add_record(dns::Section section, std::uint16_t owner_offset, const zone::Zone& zone, const zone::Record& record,
+                  bool collect_target);
   void add_target_addresses(bool required);
+  /// Where a rotating RRset starts this time; 0 for RRsets that do not rotate.
+  std::size_t rotation_start(const zone::RRset& set);
 
-  const zone::Zone& zone_;
+  const zone::ServedZone& served_;
+  const zone::Zone& apex_zone_;
   dns::ResponseWriter& writer_;
   std::uint16_t qtype_;
+  std::span<std::uint32_t> rotation_;
   std::uint16_t rcode_ = 0;
   bool authoritative_ = true;
   bool truncated_ = false;

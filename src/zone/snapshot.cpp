@@ -6,16 +6,29 @@
 
 namespace beacon::zone {
 
-Snapshot::Snapshot(std::vector<std::shared_ptr<const Zone>> zones, std::uint64_t generation)
-    : zones_(std::move(zones)), generation_(generation) {
-  std::stable_sort(zones_.begin(), zones_.end(),
-                   [](const auto& a, const auto& b) { return a->apex().size() > b->apex().size(); });
+namespace {
+
+std::vector<ServedZone> static_only(std::vector<std::shared_ptr<const Zone>> zones) {
+  std::vector<ServedZone> served;
+  for (auto& z : zones) served.push_back({std::move(z), nullptr});
+  return served;
 }
 
-const Zone* Snapshot::find_zone(std::span<const std::uint8_t> lower_name) const {
+}  // namespace
+
+Snapshot::Snapshot(std::vector<std::shared_ptr<const Zone>> zones, std::uint64_t generation)
+    : Snapshot(static_only(std::move(zones)), 0, generation) {}
+
+Snapshot::Snapshot(std::vector<ServedZone> zones, std::uint32_t rotation_slots, std::uint64_t generation)
+    : zones_(std::move(zones)), rotation_slots_(rotation_slots), generation_(generation) {
+  std::stable_sort(zones_.begin(), zones_.end(),
+                   [](const auto& a, const auto& b) { return a.zone->apex().size() > b.zone->apex().size(); });
+}
+
+const ServedZone* Snapshot::find_zone(std::span<const std::uint8_t> lower_name) const {
   // Longest origin first, so the first containing zone is the closest one.
   for (const auto& z : zones_) {
-    if (dns::is_subdomain(lower_name, z->apex())) return z.get();
+    if (dns::is_subdomain(lower_name, z.zone->apex())) return &z;
   }
   return nullptr;
 }

@@ -13,6 +13,7 @@ namespace beacon::zone {
 
 constexpr std::uint32_t no_node = 0xFFFFFFFFu;
 constexpr std::uint16_t no_target = 0xFFFFu;
+constexpr std::uint32_t no_rotation = 0xFFFFFFFFu;
 
 /// One resource record of an RRset.
 struct Record {
@@ -31,6 +32,10 @@ struct RRset {
   std::uint16_t record_count;
   std::uint32_t first_record;
   std::uint32_t ttl;
+  /// Registry RRsets rotate: the index of the per-thread counter that picks the first
+  /// record of each answer, or no_rotation.
+  std::uint32_t rotation_slot;
+  std::uint16_t max_records;  // answer with at most this many records; 0: all
 };
 
 struct Node {

@@ -76,15 +76,37 @@ void ZoneBuilder::add(RecordInput record) {
   records_.push_back(std::move(record));
 }
 
+void ZoneBuilder::rotate(const std::string& owner, std::uint16_t type, std::uint32_t slot, std::uint16_t max_records) {
+  rotations_[{lower(owner), type}] = {slot, max_records};
+}
+
 Zone ZoneBuilder::build() {
+  std::map<std::string, std::size_t> soa_count;
+  for (const RecordInput& r : records_) {
+    if (r.type == dns::type::SOA && r.owner == origin_lower_) ++soa_count[r.owner];
+  }
+  if (soa_count.empty()) throw ZoneError("zone " + text(origin_lower_) + " has no SOA record at its apex");
+  if (soa_count.begin()->second != 1) throw ZoneError("zone " + text(origin_lower_) + " has more than one SOA record");
+  return assemble(true);
+}
+
+/// The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §5).
+void ZoneBuilder::set_negative_soa(Zone& zone) const {
+  const RRset* soa = zone.rrset(zone.apex_node(), dns::type::SOA);
+  const auto soa_tail = zone.tail(zone.records(*soa)[0]);
+  zone.negative_soa_.assign(soa_tail.begin(), soa_tail.end());
+  const std::size_t n = zone.negative_soa_.size();
+  if (n < 10 + 22) throw ZoneError("malformed SOA in zone " + text(origin_lower_));
+  const std::uint32_t minimum = dns::read_u32(&zone.negative_soa_[n - 4]);
+  zone.serial_ = dns::read_u32(&zone.negative_soa_[n - 20]);
+  dns::write_u32(&zone.negative_soa_[4], std::min(soa->ttl, minimum));
+}
+
+Zone ZoneBuilder::build_fragment() { return assemble(false); }
+
+Zone ZoneBuilder::assemble(bool with_apex) {
   std::map<std::string, NodeDraft> drafts;
   for (const RecordInput& r : records_) drafts[r.owner][r.type].push_back(&r);
-
-  const auto apex = drafts.find(origin_lower_);
-  if (apex == drafts.end() || !apex->second.contains(dns::type::SOA))
-    throw ZoneError("zone " + text(origin_lower_) + " has no SOA record at its apex");
-  if (apex->second.at(dns::type::SOA).size() != 1)
-    throw ZoneError("zone " + text(origin_lower_) + " has more than one SOA record");
   for (const auto& [owner, draft] : drafts) check_node(owner, draft);
 
   // Empty non-terminals exist (RFC 4592 §2.2.2): give every ancestor up to the apex a node.
@@ -93,12 +115,13 @@ Zone ZoneBuilder::build() {
   for (const std::string& owner : owners) {
     for (std::size_t i = 0; owner.size() - i > origin_lower_.size();) {
       i += static_cast<std::uint8_t>(owner[i]) + 1u;
-      drafts.try_emplace(owner.substr(i));
+      if (with_apex || owner.size() - i > origin_lower_.size()) drafts.try_emplace(owner.substr(i));
     }
   }
 
   Zone zone;
-  for (const auto& [owner, draft] : drafts) {
+  zone.apex_node_ = no_node;
+  for (auto& [owner, draft] : drafts) {
     Node node{};
     node.name_offset = static_cast<std::uint32_t>(zone.blob_.size());
     node.name_length = static_cast<std::uint8_t>(owner.size());
@@ -110,11 +133,21 @@ Zone ZoneBuilder::build() {
     zone.blob_.insert(zone.blob_.end(), owner.begin(), owner.end());
     if (owner == origin_lower_) zone.apex_node_ = static_cast<std::uint32_t>(zone.nodes_.size());
 
-    for (const auto& [type, records] : draft) {
+    for (auto& [type, records] : draft) {
+      // SRV in priority order, so rotation can stay within a priority (RFC 2782).
+      if (type == dns::type::SRV) {
+        std::stable_sort(records.begin(), records.end(),
+                         [](const RecordInput* a, const RecordInput* b) { return a->rdata.substr(0, 2) < b->rdata.substr(0, 2); });
+      }
       // RFC 2181 §5.2: an RRset has one TTL; use the smallest of its members.
       std::uint32_t ttl = records.front()->ttl;
       for (const RecordInput* r : records) ttl = std::min(ttl, r->ttl);
-      RRset set{type, static_cast<std::uint16_t>(records.size()), static_cast<std::uint32_t>(zone.records_.size()), ttl};
+      RRset set{type, static_cast<std::uint16_t>(records.size()), static_cast<std::uint32_t>(zone.records_.size()), ttl,
+                no_rotation, 0};
+      if (const auto it = rotations_.find({owner, type}); it != rotations_.end()) {
+        set.rotation_slot = it->second.slot;
+        set.max_records = type == dns::type::SRV ? 0 : it->second.max_records;
+      }
       zone.rrsets_.push_back(set);
       for (const RecordInput* r : records) {
         const std::uint16_t target = target_offset_in_rdata(type);
@@ -154,15 +187,7 @@ Zone ZoneBuilder::build() {
     if (node != nullptr) rec.target_node = static_cast<std::uint32_t>(node - zone.nodes_.data());
   }
 
-  // The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §5).
-  const RRset* soa = zone.rrset(zone.apex_node(), dns::type::SOA);
-  const auto soa_tail = zone.tail(zone.records(*soa)[0]);
-  zone.negative_soa_.assign(soa_tail.begin(), soa_tail.end());
-  const std::size_t n = zone.negative_soa_.size();
-  if (n < 10 + 22) throw ZoneError("malformed SOA in zone " + text(origin_lower_));
-  const std::uint32_t minimum = dns::read_u32(&zone.negative_soa_[n - 4]);
-  zone.serial_ = dns::read_u32(&zone.negative_soa_[n - 20]);
-  dns::write_u32(&zone.negative_soa_[4], std::min(soa->ttl, minimum));
+  if (with_apex) set_negative_soa(zone);
   return zone;
 }
 

@@ -207,8 +207,8 @@ TEST_CASE("Snapshot: find_zone picks the longest containing origin") {
   CHECK(snap.generation() == 7);
   auto origin_of = [&](std::string_view qname) -> std::string {
     const std::string wire = name(qname);
-    const Zone* z = snap.find_zone(test::as_span(wire));
-    return z == nullptr ? "none" : dns::name_to_text(z->apex());
+    const ServedZone* z = snap.find_zone(test::as_span(wire));
+    return z == nullptr ? "none" : dns::name_to_text(z->zone->apex());
   };
   CHECK(origin_of("a.deep.example.test.") == "deep.example.test.");
   CHECK(origin_of("deep.example.test.") == "deep.example.test.");
