@@ -8,7 +8,15 @@ namespace beacon::answer {
 using dns::Section;
 
 void ZoneAnswer::write(NamePosition& name) {
+  std::array<std::uint64_t, max_cname_hops> visited{};
   for (int hop = 0; hop < max_cname_hops; ++hop) {
+    // A CNAME loop ends where it comes back to a name already answered, so each record of
+    // the loop appears once (as Knot DNS answers it).
+    const std::uint64_t hash = dns::hash_lower_name({name.lower.data(), name.length});
+    for (int i = 0; i < hop; ++i) {
+      if (visited[static_cast<std::size_t>(i)] == hash) return;
+    }
+    visited[static_cast<std::size_t>(hop)] = hash;
     const LookupResult found = lookup(served_, name, qtype_);
     switch (found.match) {
       case Match::delegation:

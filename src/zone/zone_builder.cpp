@@ -76,6 +76,12 @@ void ZoneBuilder::add(RecordInput record) {
   records_.push_back(std::move(record));
 }
 
+void ZoneBuilder::add_name(const std::string& owner) {
+  if (!dns::is_subdomain(bytes(owner), bytes(origin_lower_)))
+    throw ZoneError("name " + text(owner) + " is outside the zone " + text(origin_lower_));
+  empty_names_.push_back(lower(owner));
+}
+
 void ZoneBuilder::rotate(const std::string& owner, std::uint16_t type, std::uint32_t slot, std::uint16_t max_records) {
   rotations_[{lower(owner), type}] = {slot, max_records};
 }
@@ -107,6 +113,7 @@ Zone ZoneBuilder::build_fragment() { return assemble(false); }
 Zone ZoneBuilder::assemble(bool with_apex) {
   std::map<std::string, NodeDraft> drafts;
   for (const RecordInput& r : records_) drafts[r.owner][r.type].push_back(&r);
+  for (const std::string& owner : empty_names_) drafts.try_emplace(owner);
   for (const auto& [owner, draft] : drafts) check_node(owner, draft);
 
   // Empty non-terminals exist (RFC 4592 §2.2.2): give every ancestor up to the apex a node.

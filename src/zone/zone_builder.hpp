@@ -35,6 +35,10 @@ class ZoneBuilder {
   /// Adds a record of class IN. Owners outside the origin are refused.
   void add(RecordInput record);
 
+  /// Makes `owner` exist with no records (NODATA rather than NXDOMAIN), e.g. a registered
+  /// service with no healthy instance.
+  void add_name(const std::string& owner);
+
   /// Hands out `type` records at `owner` in rotation: each answer starts one record further,
   /// using the per-thread counter `slot`; at most `max_records` of them (0: all). SRV records
   /// rotate within each priority and are never capped.
@@ -61,6 +65,7 @@ class ZoneBuilder {
 
   std::string origin_lower_;
   std::vector<RecordInput> records_;
+  std::vector<std::string> empty_names_;
   std::map<std::pair<std::string, std::uint16_t>, Rotation> rotations_;
 };
 
