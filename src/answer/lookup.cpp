@@ -18,11 +18,19 @@ LookupResult wildcard_or_nxdomain(const zone::Zone& zone, const zone::Node& encl
   return {Match::nxdomain, &zone, &encloser, 0};
 }
 
-/// The zone holding the names below the apex that share `name`'s first label under it.
+bool is_protocol_label(const std::uint8_t* label) {
+  return label[0] == 4 && label[1] == '_' &&
+         ((label[2] == 't' && label[3] == 'c' && label[4] == 'p') || (label[2] == 'u' && label[3] == 'd' && label[4] == 'p'));
+}
+
+/// The zone holding the names below the apex that share `name`'s fragment key: its first
+/// label under the apex, or for RFC 2782 names (_service._tcp) the two labels.
 const zone::Zone& zone_below_apex(const zone::ServedZone& served, const NamePosition& name, std::size_t depth) {
   if (!served.fragments) return *served.zone;
   const std::size_t top = name.label_offsets[depth - 1];
-  const zone::Zone* fragment = served.fragments->find({name.lower.data() + top, name.lower[top] + 1u});
+  const std::size_t end = top + name.lower[top] + 1u;
+  const std::size_t start = depth >= 2 && is_protocol_label(&name.lower[top]) ? name.label_offsets[depth - 2] : top;
+  const zone::Zone* fragment = served.fragments->find({name.lower.data() + start, end - start});
   return fragment ? *fragment : *served.zone;
 }
 

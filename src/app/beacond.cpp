@@ -4,6 +4,7 @@
 
 #include "app/command_line.hpp"
 #include "app/daemon.hpp"
+#include "app/dns_data.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "zone/zone_builder.hpp"
@@ -21,7 +22,7 @@ int check_config(CommandLine cli) {
   try {
     const config::Config cfg = resolve_config(cli);
     log::set_level(log::Level::warn);
-    load_snapshot(cfg.dns.zone_dir, 0);
+    DnsData data(cfg);
   } catch (const std::exception& e) {
     std::cerr << "beacond: " << e.what() << '\n';
     return 1;

@@ -15,6 +15,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   std::string check_file;
   std::string zone_dir;
   std::string log_level;
+  std::string http_listen;
+  std::string data_dir;
   options.add_options()
       ("help,h", "show this help and exit")
       ("version", "print the version and exit")
@@ -23,6 +25,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
        "validate FILE (and the zones it names), print what is wrong, exit 0 if it is usable")
       ("dns-listen", po::value(&cli.dns_listen)->value_name("ADDR:PORT")->composing(),
        "DNS address to serve on, UDP and TCP; repeatable; [::1]:PORT for IPv6")
+      ("http-listen", po::value(&http_listen)->value_name("ADDR:PORT"), "registration API address (HTTP)")
+      ("data-dir", po::value(&data_dir)->value_name("DIR"), "directory of the registration database (beacon.db)")
       ("zone-dir", po::value(&zone_dir)->value_name("DIR"), "directory of *.zone master files")
       ("log-level", po::value(&log_level)->value_name("LEVEL"), "debug, info, warn or error");
   po::variables_map vm;
@@ -33,7 +37,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     throw std::runtime_error(std::string(e.what()) + " (see beacond --help)");
   }
   std::ostringstream usage;
-  usage << "usage: beacond [--config FILE] [--dns-listen ADDR:PORT]... [--zone-dir DIR] [--log-level LEVEL]\n"
+  usage << "usage: beacond [--config FILE] [--dns-listen ADDR:PORT]... [--http-listen ADDR:PORT] [--zone-dir DIR]\n"
+        << "               [--data-dir DIR] [--log-level LEVEL]\n"
         << "       beacond --check-config FILE\n\n"
         << options;
   cli.usage = usage.str();
@@ -43,6 +48,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (vm.count("check-config")) cli.check_config_file = check_file;
   if (vm.count("zone-dir")) cli.zone_dir = zone_dir;
   if (vm.count("log-level")) cli.log_level = log_level;
+  if (vm.count("http-listen")) cli.http_listen = http_listen;
+  if (vm.count("data-dir")) cli.data_dir = data_dir;
   return cli;
 }
 
@@ -53,6 +60,8 @@ config::Config resolve_config(const CommandLine& cli) {
     for (const auto& text : cli.dns_listen) cfg.dns.listen.push_back(config::parse_endpoint(text, "--dns-listen"));
   }
   if (cli.zone_dir) cfg.dns.zone_dir = *cli.zone_dir;
+  if (cli.http_listen) cfg.http.listen = config::parse_endpoint(*cli.http_listen, "--http-listen");
+  if (cli.data_dir) cfg.storage.path = *cli.data_dir;
   if (cli.log_level) {
     const auto level = log::parse_level(*cli.log_level);
     if (!level) throw config::ConfigError("--log-level: must be one of debug, info, warn, error, not '" + *cli.log_level + "'");

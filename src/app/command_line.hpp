@@ -16,6 +16,8 @@ struct CommandLine {
   std::vector<std::string> dns_listen;
   std::optional<std::string> zone_dir;
   std::optional<std::string> log_level;
+  std::optional<std::string> http_listen;
+  std::optional<std::string> data_dir;
   bool help = false;
   bool version = false;
   std::string usage;  // the --help text

@@ -2,24 +2,22 @@
 
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <csignal>
 
 #include "common/log.hpp"
-#include "dns/name.hpp"
-#include "zone/master_file.hpp"
 
 namespace beacon::app {
+namespace {
 
-std::shared_ptr<const zone::Snapshot> load_snapshot(const std::filesystem::path& zone_dir, std::uint64_t generation) {
-  auto zones = zone::load_zone_dir(zone_dir);
-  for (const auto& z : zones) {
-    log::info("zone_loaded", {{"zone", dns::name_to_text(z->apex())},
-                              {"serial", z->serial()},
-                              {"records", z->record_count()}});
-  }
-  if (zones.empty()) log::warn("no_zones", {{"zone_dir", zone_dir.string()}, {"effect", "every query is REFUSED"}});
-  return std::make_shared<const zone::Snapshot>(std::move(zones), generation);
+// How often heartbeat TTLs are checked: an instance leaves DNS within this of its TTL.
+constexpr std::chrono::milliseconds expiry_interval{200};
+
+http::HttpOptions http_options(const config::Config& config) {
+  return {config.http.listen.address, config.http.listen.port};
 }
+
+}  // namespace
 
 server::ServerOptions server_options(const config::Config& config) {
   server::ServerOptions options;
@@ -35,14 +33,30 @@ server::ServerOptions server_options(const config::Config& config) {
 Daemon::Daemon(CommandLine cli, config::Config config)
     : cli_(std::move(cli)),
       config_(std::move(config)),
-      snapshots_(load_snapshot(config_.dns.zone_dir, generation_)),
-      dns_(server_options(config_), snapshots_),
-      signals_(control_, SIGTERM, SIGINT, SIGHUP) {}
+      dns_data_(config_),
+      store_(config_.storage.path / "beacon.db"),
+      registry_(store_, clock_, [this](const std::string& label) { return dns_data_.is_static_name(label); }),
+      writer_(
+          registry_, [this](std::function<void()> f) { boost::asio::post(control_, std::move(f)); },
+          [this](const std::set<std::string>& changed) { dns_data_.update_services(registry_, changed); }),
+      dns_(server_options(config_), dns_data_.slot()),
+      api_(writer_),
+      http_(control_, http_options(config_), api_),
+      signals_(control_, SIGTERM, SIGINT, SIGHUP),
+      expiry_timer_(control_) {
+  registry_.load();
+  if (!writer_.commit_now()) throw registry::StoreError("cannot publish the stored registrations");
+  log::info("registry_loaded", {{"store", store_.path().string()},
+                                {"services", registry_.services().size()},
+                                {"instances", registry_.instance_count()}});
+}
 
 int Daemon::run() {
   dns_.start();
+  http_.start();
   log::info("started", {{"pid", static_cast<long>(::getpid())}});
   wait_for_signal();
+  schedule_expiry();
   control_.run();
   dns_.stop();
   log::info("stopped");
@@ -58,7 +72,25 @@ void Daemon::wait_for_signal() {
       return;
     }
     log::info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    // control_.run() returns once nothing is left waiting; the DNS threads drain after it.
+    stop();
+  });
+}
+
+void Daemon::stop() {
+  // Writes already accepted are committed by the writer before the loop runs dry; the
+  // loop ends once the listener, the timer and the open HTTP sessions are done.
+  http_.stop();
+  expiry_timer_.cancel();
+  control_.stop();
+}
+
+void Daemon::schedule_expiry() {
+  expiry_timer_.expires_after(expiry_interval);
+  expiry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    registry_.expire();
+    writer_.commit_now();
+    schedule_expiry();
   });
 }
 
@@ -66,14 +98,13 @@ void Daemon::reload() {
   log::info("reloading");
   try {
     config::Config next = resolve_config(cli_);
-    auto snapshot = load_snapshot(next.dns.zone_dir, generation_ + 1);
-    if (next.dns.listen != config_.dns.listen || next.dns.threads != config_.dns.threads)
-      log::warn("restart_required", {{"reason", "dns.listen and dns.threads change only on restart"}});
+    if (next.dns.listen != config_.dns.listen || next.dns.threads != config_.dns.threads ||
+        !(next.http.listen == config_.http.listen) || next.storage.path != config_.storage.path)
+      log::warn("restart_required", {{"reason", "dns.listen, dns.threads, http.listen and storage.path change only on restart"}});
+    dns_data_.reload(next, registry_);
     log::set_level(next.log.level);
-    snapshots_.publish(std::move(snapshot));
-    ++generation_;
     config_ = std::move(next);
-    log::info("reloaded", {{"generation", generation_}});
+    log::info("reloaded");
   } catch (const std::exception& e) {
     // A bad file must not take down a serving server: keep answering from the old data.
     log::error("reload_failed", {{"error", e.what()}, {"effect", "still serving the previous configuration and zones"}});

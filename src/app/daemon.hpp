@@ -1,25 +1,35 @@
 #pragma once
-// The running beacond: the control thread (signals, reloads) and the DNS threads it starts.
+// The running beacond.
 //
-// Threads: the thread that calls run() is the control thread; it owns the configuration,
-// loads zones and publishes snapshots. The DNS threads (server::DnsServer) only read the
-// published snapshot.
+// Threads and ownership:
+// - the control thread (the caller of run()) runs `control_`: signals, the registration
+//   API, the registry writer and its expiry timer. It owns the Config, the Registry, the
+//   Store and DnsData, and is the only thread that publishes snapshots.
+// - the DNS threads (server::DnsServer) only read published snapshots; they never wait for
+//   the control thread.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <cstdint>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 #include "app/command_line.hpp"
+#include "app/dns_data.hpp"
+#include "common/clock.hpp"
 #include "config/config.hpp"
+#include "http/api.hpp"
+#include "http/http_listener.hpp"
+#include "registry/registry.hpp"
+#include "registry/store.hpp"
+#include "registry/writer.hpp"
 #include "server/dns_server.hpp"
-#include "server/snapshot_slot.hpp"
 
 namespace beacon::app {
 
 class Daemon {
  public:
-  /// Loads the zones and binds every socket; throws on anything that stops start-up.
+  /// Loads zones and registrations and binds every socket; throws on anything that stops
+  /// start-up, with a message naming the file, key or address at fault.
   Daemon(CommandLine cli, config::Config config);
 
   /// Serves until SIGTERM or SIGINT, reloading on SIGHUP. Returns the exit code.
@@ -27,19 +37,24 @@ class Daemon {
 
  private:
   void wait_for_signal();
+  void schedule_expiry();
   void reload();
+  void stop();
 
   CommandLine cli_;
   config::Config config_;
-  std::uint64_t generation_ = 1;
-  server::SnapshotSlot snapshots_;
-  server::DnsServer dns_;
   boost::asio::io_context control_;
+  SystemClock clock_;
+  DnsData dns_data_;
+  registry::Store store_;
+  registry::Registry registry_;
+  registry::Writer writer_;
+  server::DnsServer dns_;
+  http::Api api_;
+  http::HttpListener http_;
   boost::asio::signal_set signals_;
+  boost::asio::steady_timer expiry_timer_;
 };
-
-/// Loads every zone of `zone_dir` into a new snapshot. Throws zone::ZoneError.
-std::shared_ptr<const zone::Snapshot> load_snapshot(const std::filesystem::path& zone_dir, std::uint64_t generation);
 
 server::ServerOptions server_options(const config::Config& config);
 

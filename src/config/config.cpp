@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <set>
@@ -77,6 +78,63 @@ std::chrono::milliseconds duration(const Section& s, const YAML::Node& v, const 
   return *d;
 }
 
+std::chrono::seconds whole_seconds(const Section& s, const YAML::Node& v, const std::string& key, std::chrono::seconds min,
+                             std::chrono::seconds max) {
+  const std::string text = scalar(s, v, key);
+  const auto d = parse_duration(text);
+  if (!d || d->count() % 1000 != 0 || *d < min || *d > max)
+    s.fail(key, "must be whole seconds from " + std::to_string(min.count()) + "s to " + std::to_string(max.count()) +
+                    "s (e.g. 5s, 2m or 30), not '" + text + "'");
+  return std::chrono::duration_cast<std::chrono::seconds>(*d);
+}
+
+std::string domain(const Section& s, const YAML::Node& v, const std::string& key) {
+  try {
+    return parse_domain_name(scalar(s, v, key), key);
+  } catch (const ConfigError& e) {
+    s.fail(key, e.what() + key.size() + 2);
+  }
+}
+
+void read_registry_zone(Section& section, DnsConfig& dns) {
+  section.field("zone", [&](const YAML::Node& v, const std::string& key) { dns.zone = domain(section, v, key); });
+  section.field("ttl", [&](const YAML::Node& v, const std::string& key) {
+    dns.ttl = whole_seconds(section, v, key, std::chrono::seconds(0), std::chrono::seconds(86400));
+  });
+  section.field("negative_ttl", [&](const YAML::Node& v, const std::string& key) {
+    dns.negative_ttl = whole_seconds(section, v, key, std::chrono::seconds(0), std::chrono::seconds(86400));
+  });
+  section.field("max_answers", [&](const YAML::Node& v, const std::string& key) {
+    dns.max_answers = static_cast<std::uint16_t>(integer(section, v, key, 1, 64));
+  });
+  section.field("ns", [&](const YAML::Node& v, const std::string& key) {
+    if (!v.IsSequence() || v.size() == 0) section.fail(key, "must be a non-empty list of name server names");
+    dns.ns.clear();
+    for (const auto& item : v) dns.ns.push_back(domain(section, item, key));
+  });
+  section.field("soa", [](const YAML::Node&, const std::string&) {});
+  Section soa = section.child("soa");
+  soa.field("mname", [&](const YAML::Node& v, const std::string& key) { dns.soa.mname = domain(soa, v, key); });
+  soa.field("rname", [&](const YAML::Node& v, const std::string& key) { dns.soa.rname = domain(soa, v, key); });
+  const std::chrono::seconds year(365 * 86400);
+  soa.field("refresh", [&](const YAML::Node& v, const std::string& key) { dns.soa.refresh = whole_seconds(soa, v, key, std::chrono::seconds(1), year); });
+  soa.field("retry", [&](const YAML::Node& v, const std::string& key) { dns.soa.retry = whole_seconds(soa, v, key, std::chrono::seconds(1), year); });
+  soa.field("expire", [&](const YAML::Node& v, const std::string& key) { dns.soa.expire = whole_seconds(soa, v, key, std::chrono::seconds(1), year); });
+  soa.reject_unknown_keys();
+}
+
+void read_http(Section section, HttpConfig& http) {
+  section.field("listen", [&](const YAML::Node& v, const std::string& key) {
+    http.listen = parse_endpoint(scalar(section, v, key), key);
+  });
+  section.reject_unknown_keys();
+}
+
+void read_storage(Section section, StorageConfig& storage) {
+  section.field("path", [&](const YAML::Node& v, const std::string& key) { storage.path = scalar(section, v, key); });
+  section.reject_unknown_keys();
+}
+
 void read_dns(Section section, DnsConfig& dns) {
   section.field("listen", [&](const YAML::Node& v, const std::string& key) {
     if (!v.IsSequence() || v.size() == 0) section.fail(key, "must be a non-empty list of ADDR:PORT");
@@ -100,6 +158,7 @@ void read_dns(Section section, DnsConfig& dns) {
     dns.tcp.max_connections_per_client = static_cast<unsigned>(integer(tcp, v, key, 1, 1'000'000));
   });
   tcp.reject_unknown_keys();
+  read_registry_zone(section, dns);
   section.reject_unknown_keys();
 }
 
@@ -157,13 +216,38 @@ Config load_file(const std::filesystem::path& file) {
     Section top(root, "", name);
     top.field("dns", [&](const YAML::Node&, const std::string&) {});
     top.field("log", [&](const YAML::Node&, const std::string&) {});
+    top.field("http", [&](const YAML::Node&, const std::string&) {});
+    top.field("storage", [&](const YAML::Node&, const std::string&) {});
     read_dns(top.child("dns"), config.dns);
+    read_http(top.child("http"), config.http);
+    read_storage(top.child("storage"), config.storage);
     read_log(top.child("log"), config.log);
     top.reject_unknown_keys();
   } catch (const YAML::Exception& e) {
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   return config;
+}
+
+std::string parse_domain_name(const std::string& text, const std::string& what) {
+  std::string name = text;
+  if (name.empty()) throw ConfigError(what + ": must be a domain name");
+  if (name.back() != '.') name += '.';
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '.') {
+      if (label == 0 && name != ".") throw ConfigError(what + ": '" + text + "' has an empty label");
+      label = 0;
+      continue;
+    }
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) throw ConfigError(what + ": '" + text + "' is not a domain name (letters, digits, '-' and '_' only)");
+    if (++label > 63) throw ConfigError(what + ": '" + text + "' has a label over 63 characters");
+  }
+  if (name.size() > 254) throw ConfigError(what + ": '" + text + "' is longer than 253 characters");
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
 }
 
 unsigned effective_threads(const DnsConfig& dns) {

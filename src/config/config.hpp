@@ -26,12 +26,36 @@ struct TcpConfig {
   unsigned max_connections_per_client = 64;
 };
 
+/// The SOA of the registry zone when no zone file of the same origin provides one.
+struct SoaConfig {
+  std::string mname;  // empty: the first name server
+  std::string rname;  // empty: hostmaster.<zone>
+  std::chrono::seconds refresh{3600};
+  std::chrono::seconds retry{600};
+  std::chrono::seconds expire{86400};
+};
+
 struct DnsConfig {
   std::vector<Endpoint> listen{{"127.0.0.1", 8053}};
   unsigned threads = 0;  // 0: one per core
   std::filesystem::path zone_dir = "zones";
   std::uint16_t max_udp_payload = 1232;
   TcpConfig tcp;
+
+  std::string zone = "svc.internal.";     // where registered services are answered
+  std::chrono::seconds ttl{5};            // TTL of service records
+  std::chrono::seconds negative_ttl{5};   // SOA MINIMUM of a configured SOA
+  std::uint16_t max_answers = 8;          // A/AAAA records per answer
+  SoaConfig soa;
+  std::vector<std::string> ns;            // empty: ns1.<zone>
+};
+
+struct HttpConfig {
+  Endpoint listen{"127.0.0.1", 8054};
+};
+
+struct StorageConfig {
+  std::filesystem::path path = "data";  // directory holding beacon.db
 };
 
 struct LogConfig {
@@ -40,8 +64,14 @@ struct LogConfig {
 
 struct Config {
   DnsConfig dns;
+  HttpConfig http;
+  StorageConfig storage;
   LogConfig log;
 };
+
+/// A domain name in presentation format, made absolute ("svc.internal" -> "svc.internal.").
+/// Throws ConfigError naming `what` if it is not a valid name.
+std::string parse_domain_name(const std::string& text, const std::string& what);
 
 /// A configuration that cannot be used; the message names the file, the key and the reason.
 class ConfigError : public std::runtime_error {

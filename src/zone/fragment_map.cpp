@@ -15,14 +15,14 @@ std::span<const std::uint8_t> bytes(const std::string& s) {
 
 }  // namespace
 
-const Zone* FragmentMap::find(std::span<const std::uint8_t> lower_label) const {
-  const std::uint64_t hash = dns::hash_lower_name(lower_label);
+const Zone* FragmentMap::find(std::span<const std::uint8_t> key) const {
+  const std::uint64_t hash = dns::hash_lower_name(key);
   const Bucket* bucket = buckets_[hash % bucket_count].get();
   if (bucket == nullptr) return nullptr;
   auto it = std::lower_bound(bucket->begin(), bucket->end(), hash,
                              [](const Entry& e, std::uint64_t h) { return e.hash < h; });
   for (; it != bucket->end() && it->hash == hash; ++it) {
-    if (it->label.size() == lower_label.size() && std::memcmp(it->label.data(), lower_label.data(), lower_label.size()) == 0)
+    if (it->key.size() == key.size() && std::memcmp(it->key.data(), key.data(), key.size()) == 0)
       return it->fragment.get();
   }
   return nullptr;
@@ -32,14 +32,13 @@ FragmentMap FragmentMap::with(const std::vector<Update>& updates) const {
   FragmentMap next = *this;
   std::map<std::size_t, Bucket> touched;
   for (const Update& u : updates) {
-    std::string wire(1, static_cast<char>(u.label.size()));
-    wire += u.label;
+    const std::string& wire = u.key;
     const std::uint64_t hash = dns::hash_lower_name(bytes(wire));
     const std::size_t index = hash % bucket_count;
     auto [slot, fresh] = touched.try_emplace(index);
     if (fresh && buckets_[index]) slot->second = *buckets_[index];
     Bucket& bucket = slot->second;
-    auto it = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.label == wire; });
+    auto it = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.key == wire; });
     if (it != bucket.end()) {
       if (u.fragment) it->fragment = u.fragment;
       else {

@@ -1,6 +1,7 @@
 #pragma once
-// The registry's names inside a zone, one fragment per service, keyed by the label just
-// below the zone's apex ("web" and "_web" both lead to the fragment of service web).
+// The registry's names inside a zone, one fragment per service, keyed by the name's labels
+// just below the zone's apex: one label ("web"), or two for RFC 2782 service names
+// ("_web._tcp"). Both keys of service web lead to its one fragment.
 //
 // Persistent: `with()` returns a new map that shares every bucket it did not touch, so
 // publishing a change to one service costs the same with a hundred services or a hundred
@@ -20,12 +21,12 @@ namespace beacon::zone {
 class FragmentMap {
  public:
   struct Update {
-    std::string label;                    // lower-case label text, e.g. "web" or "_web"
-    std::shared_ptr<const Zone> fragment; // nullptr removes the label
+    std::string key;                      // wire form, lower case: "\3web" or "\4_web\4_tcp"
+    std::shared_ptr<const Zone> fragment; // nullptr removes the key
   };
 
-  /// The fragment for a label given in wire form (length octet first), lower case.
-  const Zone* find(std::span<const std::uint8_t> lower_label) const;
+  /// The fragment for a key (one or two labels in wire form, lower case), or nullptr.
+  const Zone* find(std::span<const std::uint8_t> key) const;
   std::size_t size() const { return size_; }
 
   /// A copy with `updates` applied; unchanged buckets are shared with this map.
@@ -35,7 +36,7 @@ class FragmentMap {
   static constexpr std::size_t bucket_count = 1024;
   struct Entry {
     std::uint64_t hash;
-    std::string label;  // wire form
+    std::string key;  // wire form
     std::shared_ptr<const Zone> fragment;
   };
   using Bucket = std::vector<Entry>;  // sorted by hash

@@ -1,0 +1,57 @@
+#include "registry/registry_zone.hpp"
+
+#include "registry/service_records.hpp"
+#include "zone/zone_builder.hpp"
+
+namespace beacon::registry {
+namespace {
+
+std::string label_wire(const std::string& label) { return static_cast<char>(label.size()) + label; }
+
+/// `_tcp.<zone>` and `_udp.<zone>` exist (empty) while the registry serves the zone, so
+/// resolvers that stop at NXDOMAIN (RFC 8020) still look below them for `_web._tcp`.
+std::shared_ptr<const zone::Zone> protocol_names(const std::string& origin, const std::string& protocol) {
+  zone::ZoneBuilder builder(origin);
+  builder.add_name(label_wire(protocol) + origin);
+  return std::make_shared<const zone::Zone>(builder.build_fragment());
+}
+
+}  // namespace
+
+RegistryZone::RegistryZone(ZoneSettings settings)
+    : settings_(std::move(settings)),
+      fragments_(std::make_shared<const zone::FragmentMap>(zone::FragmentMap{}.with({
+          {label_wire("_tcp"), protocol_names(settings_.origin, "_tcp")},
+          {label_wire("_udp"), protocol_names(settings_.origin, "_udp")},
+      }))) {}
+
+void RegistryZone::update(const Registry& registry, const std::set<std::string>& changed) {
+  std::vector<zone::FragmentMap::Update> updates;
+  for (const std::string& name : changed) {
+    // The slots of the old records go back first, so a rebuilt RRset finds its own again.
+    std::vector<std::string> old_keys;
+    if (auto it = rotation_keys_.find(name); it != rotation_keys_.end()) old_keys = std::move(it->second);
+    const Service* service = registry.find(name);
+    std::shared_ptr<const zone::Zone> fragment;
+    if (service != nullptr) {
+      ServiceRecords records = build_service_records(*service, settings_, slots_);
+      std::set<std::string> kept(records.rotation_keys.begin(), records.rotation_keys.end());
+      for (const auto& key : old_keys) {
+        if (!kept.contains(key)) slots_.release(key);
+      }
+      rotation_keys_[name] = std::move(records.rotation_keys);
+      fragment = std::move(records.fragment);
+    } else {
+      for (const auto& key : old_keys) slots_.release(key);
+      rotation_keys_.erase(name);
+    }
+    const std::string service_label = label_wire(name);
+    const std::string srv_label = label_wire("_" + name);
+    updates.push_back({service_label, fragment});
+    updates.push_back({srv_label + label_wire("_tcp"), fragment});
+    updates.push_back({srv_label + label_wire("_udp"), fragment});
+  }
+  fragments_ = std::make_shared<const zone::FragmentMap>(fragments_->with(updates));
+}
+
+}  // namespace beacon::registry

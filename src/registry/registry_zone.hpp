@@ -1,0 +1,37 @@
+#pragma once
+// The registry's part of the DNS data: one fragment per service, kept up to date from the
+// Registry after each commit by rebuilding only the services that changed (issue 3 §9).
+// Lives on the control thread, like the Registry.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "registry/registry.hpp"
+#include "registry/rotation_slots.hpp"
+#include "registry/zone_settings.hpp"
+#include "zone/fragment_map.hpp"
+
+namespace beacon::registry {
+
+class RegistryZone {
+ public:
+  explicit RegistryZone(ZoneSettings settings);
+
+  /// Rebuilds the fragments of `changed` services from `registry`.
+  void update(const Registry& registry, const std::set<std::string>& changed);
+
+  std::shared_ptr<const zone::FragmentMap> fragments() const { return fragments_; }
+  std::uint32_t rotation_slots() const { return slots_.size(); }
+  const ZoneSettings& settings() const { return settings_; }
+
+ private:
+  ZoneSettings settings_;
+  RotationSlots slots_;
+  std::map<std::string, std::vector<std::string>> rotation_keys_;  // by service
+  std::shared_ptr<const zone::FragmentMap> fragments_;
+};
+
+}  // namespace beacon::registry
