@@ -1,5 +1,5 @@
 #pragma once
-// Durations as operators write them: "500ms", "15s", "2m", "1h", or a bare integer of seconds.
+// Durations as operators write them: "500ms", "15s", "2m", "1h", "7d", or a bare integer of seconds.
 
 #include <chrono>
 #include <optional>

@@ -11,6 +11,7 @@ TEST_CASE("durations: units and bare seconds") {
   CHECK(parse_duration("2m") == milliseconds(120'000));
   CHECK(parse_duration("1h") == milliseconds(3'600'000));
   CHECK(parse_duration("10") == milliseconds(10'000));
+  CHECK(parse_duration("7d") == milliseconds(7LL * 86'400'000));
   CHECK(parse_duration("0s") == milliseconds(0));
 }
 
@@ -25,4 +26,5 @@ TEST_CASE("durations: formatting is the shortest exact form") {
   CHECK(beacon::format_duration(milliseconds(15'000)) == "15s");
   CHECK(beacon::format_duration(milliseconds(120'000)) == "2m");
   CHECK(beacon::format_duration(milliseconds(0)) == "0s");
+  CHECK(beacon::format_duration(milliseconds(86'400'000)) == "1d");
 }

@@ -70,6 +70,42 @@ log: {level: debug}
   CHECK(c.log.level == beacon::log::Level::debug);
 }
 
+TEST_CASE("registry zone, HTTP and storage keys are read") {
+  TempConfig file(R"(
+dns:
+  zone: Example.Test
+  ttl: 30
+  negative_ttl: 1m
+  max_answers: 4
+  ns: [ns1.example.test, ns2.example.test.]
+  soa: {mname: ns1.example.test., rname: admin.example.test., refresh: 2h, retry: 5m, expire: 7d}
+http: {listen: "[::1]:9054"}
+storage: {path: /var/lib/x}
+)");
+  const auto c = cfg::load_file(file.path);
+  CHECK(c.dns.zone == "example.test.");
+  CHECK(c.dns.ttl == std::chrono::seconds(30));
+  CHECK(c.dns.negative_ttl == std::chrono::seconds(60));
+  CHECK(c.dns.max_answers == 4);
+  CHECK(c.dns.ns == std::vector<std::string>{"ns1.example.test.", "ns2.example.test."});
+  CHECK(c.dns.soa.rname == "admin.example.test.");
+  CHECK(c.dns.soa.refresh == std::chrono::hours(2));
+  CHECK(c.dns.soa.expire == std::chrono::hours(24 * 7));
+  CHECK(c.http.listen == cfg::Endpoint{"::1", 9054});
+  CHECK(c.storage.path == "/var/lib/x");
+}
+
+TEST_CASE("registry zone keys refuse bad values by name") {
+  CHECK(error_of("dns: {zone: 'a..b'}").find("dns.zone:") != std::string::npos);
+  CHECK(error_of("dns: {zone: 'bad name'}").find("dns.zone:") != std::string::npos);
+  CHECK(error_of("dns: {ttl: 1500ms}").find("dns.ttl: must be whole seconds") != std::string::npos);
+  CHECK(error_of("dns: {max_answers: 0}").find("dns.max_answers: must be an integer from 1") != std::string::npos);
+  CHECK(error_of("dns: {ns: []}").find("dns.ns: must be a non-empty list") != std::string::npos);
+  CHECK(error_of("dns: {soa: {serial: 5}}").find("dns.soa.serial: unknown key") != std::string::npos);
+  CHECK(error_of("http: {listen: 'localhost:80'}").find("http.listen:") != std::string::npos);
+  CHECK(error_of("storage: {dir: x}").find("storage.dir: unknown key") != std::string::npos);
+}
+
 TEST_CASE("unknown keys are errors that name the key") {
   CHECK(error_of("dns: {listn: ['127.0.0.1:53']}").find("dns.listn: unknown key") != std::string::npos);
   CHECK(error_of("dsn: {}").find("dsn: unknown key") != std::string::npos);
@@ -113,7 +149,9 @@ TEST_CASE("the shipped sample configuration is valid and shows every key") {
   std::ifstream in("packaging/beacon.yaml");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const char* key : {"listen:", "threads:", "zone_dir:", "max_udp_payload:", "tcp:", "idle_timeout:",
-                          "max_connections:", "max_connections_per_client:", "log:", "level:"}) {
+                          "max_connections:", "max_connections_per_client:", "log:", "level:", "zone:",
+                          "ttl:", "negative_ttl:", "max_answers:", "ns:", "soa:", "mname:", "rname:", "refresh:",
+                          "retry:", "expire:", "http:", "storage:", "path:"}) {
     CHECK_MESSAGE(text.find(key) != std::string::npos, key);
   }
 }
