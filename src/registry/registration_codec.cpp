@@ -65,6 +65,7 @@ std::optional<Refusal> read_duration(const json::object& body, const char* field
   std::optional<std::chrono::milliseconds> d;
   if (v->is_string()) d = parse_duration(v->get_string());
   else if (v->is_int64() && v->get_int64() >= 0) d = parse_duration(std::to_string(v->get_int64()));
+  else if (v->is_uint64()) d = parse_duration(std::to_string(v->get_uint64()));  // as to_json writes dns_ttl
   const std::string range = "must be a duration from " + format_duration(min) + " to " + format_duration(max) +
                             " such as \"500ms\", \"15s\", \"2m\" or integer seconds";
   if (!d || *d < min || *d > max) return invalid(field, range);

@@ -66,6 +66,10 @@ Expected<PutOutcome, Refusal> Registry::put_instance(const std::string& service,
   instance.registered_at = existing ? existing->registered_at : now;
   instance.reported = existing ? existing->reported : Health::passing;
   instance.last_heartbeat = now;
+  // A registration renews the heartbeat TTL; an instance still critical by its own report
+  // stays critical since when it became so, or deregister_after would never be reached.
+  if (instance.health() == Health::critical)
+    instance.critical_since = existing && existing->critical_since ? existing->critical_since : std::optional(now);
   const PutOutcome outcome = existing ? PutOutcome::replaced : PutOutcome::created;
   staged_.push_back(StoredInstance{service, id, instance.registration, instance.registered_at});
   set_instance(service, std::move(instance));
@@ -110,8 +114,6 @@ void Registry::expire() {
     for (const auto& [id, instance] : service.instances) {
       const auto& r = instance.registration;
       if (r.ttl && !instance.ttl_expired && now - instance.last_heartbeat > *r.ttl) lapsed.emplace_back(name, id);
-      if (r.deregister_after && instance.critical_since && now - *instance.critical_since >= *r.deregister_after)
-        gone.emplace_back(name, id);
     }
   }
   for (const auto& [name, id] : lapsed) {
@@ -121,6 +123,14 @@ void Registry::expire() {
     log::info("health_changed", {{"service", name}, {"instance", id}, {"from", health_name(instance.reported)},
                                  {"to", "critical"}, {"reason", "heartbeat ttl lapsed"}});
     set_instance(name, std::move(instance));
+  }
+  // After the lapses, so that a late run removes an instance whose TTL lapsed long ago.
+  for (const auto& [name, service] : services_) {
+    for (const auto& [id, instance] : service.instances) {
+      const auto& r = instance.registration;
+      if (r.deregister_after && instance.critical_since && now - *instance.critical_since >= *r.deregister_after)
+        gone.emplace_back(name, id);
+    }
   }
   for (const auto& [name, id] : gone) {
     log::info("instance_deregistered", {{"service", name}, {"instance", id}, {"reason", "critical past deregister_after"}});
@@ -177,7 +187,8 @@ std::set<std::string> Registry::commit() {
     }
     staged_.clear();
     undo_.clear();
-    changed_.clear();
+    // changed_ is kept: heartbeats are not undone and their health changes must still reach
+    // DNS; the undone services are rebuilt once more unchanged, which is harmless.
     throw;
   }
   staged_.clear();

@@ -21,7 +21,9 @@ constexpr int schema_version = 1;
 Store::Store(const std::filesystem::path& path) : path_(path) {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) throw StoreError("cannot create the data directory " + path.parent_path().string() + ": " + ec.message());
+  if (ec)
+    throw StoreError("cannot create the data directory " + path.parent_path().string() + " for the database " +
+                     path.string() + ": " + ec.message());
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
       SQLITE_OK) {
     const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -30,15 +32,21 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     throw StoreError("cannot open the database " + path.string() + ": " + why);
   }
   sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");  // a commit survives power loss, not only a crash
-  exec("CREATE TABLE IF NOT EXISTS instances ("
-       " service TEXT NOT NULL, id TEXT NOT NULL, registration TEXT NOT NULL,"
-       " registered_at_ms INTEGER NOT NULL, PRIMARY KEY (service, id)) WITHOUT ROWID");
-  exec(("PRAGMA user_version=" + std::to_string(schema_version)).c_str());
-  // Prove now, not at the first registration, that the file is writable.
-  exec("BEGIN IMMEDIATE");
-  exec("COMMIT");
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");  // a commit survives power loss, not only a crash
+    exec("CREATE TABLE IF NOT EXISTS instances ("
+         " service TEXT NOT NULL, id TEXT NOT NULL, registration TEXT NOT NULL,"
+         " registered_at_ms INTEGER NOT NULL, PRIMARY KEY (service, id)) WITHOUT ROWID");
+    exec(("PRAGMA user_version=" + std::to_string(schema_version)).c_str());
+    // Prove now, not at the first registration, that the file is writable.
+    exec("BEGIN IMMEDIATE");
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_close(db_);  // no destructor runs for a half-constructed Store
+    db_ = nullptr;
+    throw;
+  }
 }
 
 Store::~Store() { sqlite3_close(db_); }
