@@ -14,7 +14,8 @@ allowed() {
     server) echo "server answer zone dns common" ;;
     registry) echo "registry zone dns common" ;;
     http) echo "http registry common" ;;
-    app) echo "app http registry server config answer zone dns common" ;;
+    health) echo "health registry common" ;;
+    app) echo "app http health registry server config answer zone dns common" ;;
     *) echo "" ;;
   esac
 }

@@ -38,9 +38,15 @@ Daemon::Daemon(CommandLine cli, config::Config config)
       registry_(store_, clock_, [this](const std::string& label) { return dns_data_.is_static_name(label); }),
       writer_(
           registry_, [this](std::function<void()> f) { boost::asio::post(control_, std::move(f)); },
-          [this](const std::set<std::string>& changed) { dns_data_.update_services(registry_, changed); }),
+          [this](const std::set<std::string>& changed) { publish(changed); }),
+      health_(health::CheckerOptions{config_.health.max_concurrent}, clock_,
+              [this](std::vector<registry::CheckResult> results) {
+                boost::asio::post(control_, [this, results = std::move(results)]() mutable {
+                  on_check_results(std::move(results));
+                });
+              }),
       dns_(server_options(config_), dns_data_.slot()),
-      api_(writer_),
+      api_(writer_, [this](const std::string& service) { return dns_data_.fails_open(service); }),
       http_(control_, http_options(config_), api_),
       signals_(control_, SIGTERM, SIGINT, SIGHUP),
       expiry_timer_(control_) {
@@ -51,13 +57,34 @@ Daemon::Daemon(CommandLine cli, config::Config config)
                                 {"instances", registry_.instance_count()}});
 }
 
+void Daemon::publish(const std::set<std::string>& changed) {
+  dns_data_.update_services(registry_, changed);
+  for (const std::string& name : changed) {
+    std::vector<health::CheckTarget> targets;
+    if (const registry::Service* service = registry_.find(name)) {
+      for (const auto& [id, instance] : service->instances) {
+        if (instance.registration.check) targets.push_back({name, id, *instance.registration.check});
+      }
+    }
+    health_.set_service_checks(name, std::move(targets));
+  }
+}
+
+void Daemon::on_check_results(std::vector<registry::CheckResult> results) {
+  // One batch of results, one commit, at most one snapshot (issue 4 §5).
+  registry_.apply_check_results(results);
+  writer_.commit_now();
+}
+
 int Daemon::run() {
+  health_.start();
   dns_.start();
   http_.start();
   log::info("started", {{"pid", static_cast<long>(::getpid())}});
   wait_for_signal();
   schedule_expiry();
   control_.run();
+  health_.stop();
   dns_.stop();
   log::info("stopped");
   return 0;

@@ -5,6 +5,8 @@
 // - the control thread (the caller of run()) runs `control_`: signals, the registration
 //   API, the registry writer and its expiry timer. It owns the Config, the Registry, the
 //   Store and DnsData, and is the only thread that publishes snapshots.
+// - the health thread (health::HealthChecker) runs the active checks; it hands results
+//   to the control thread in batches and never touches the registry itself.
 // - the DNS threads (server::DnsServer) only read published snapshots; they never wait for
 //   the control thread.
 
@@ -17,6 +19,7 @@
 #include "app/dns_data.hpp"
 #include "common/clock.hpp"
 #include "config/config.hpp"
+#include "health/health_checker.hpp"
 #include "http/api.hpp"
 #include "http/http_listener.hpp"
 #include "registry/registry.hpp"
@@ -40,6 +43,9 @@ class Daemon {
   void schedule_expiry();
   void reload();
   void stop();
+  /// After a commit: rebuild DNS data of `changed` services and give their checks to the checker.
+  void publish(const std::set<std::string>& changed);
+  void on_check_results(std::vector<registry::CheckResult> results);
 
   CommandLine cli_;
   config::Config config_;
@@ -49,6 +55,7 @@ class Daemon {
   registry::Store store_;
   registry::Registry registry_;
   registry::Writer writer_;
+  health::HealthChecker health_;
   server::DnsServer dns_;
   http::Api api_;
   http::HttpListener http_;

@@ -45,6 +45,8 @@ registry::ZoneSettings zone_settings(const config::Config& config) {
   settings.origin = origin;
   settings.default_ttl = static_cast<std::uint32_t>(config.dns.ttl.count());
   settings.max_answers = config.dns.max_answers;
+  settings.only_passing = config.dns.only_passing;
+  settings.fail_open = config.dns.fail_open;
   return settings;
 }
 
@@ -81,7 +83,8 @@ void DnsData::reload(const config::Config& config, const registry::Registry& reg
   const registry::ZoneSettings settings = zone_settings(config);
   const auto& current = registry_zone_.settings();
   if (settings.origin != current.origin || settings.default_ttl != current.default_ttl ||
-      settings.max_answers != current.max_answers) {
+      settings.max_answers != current.max_answers || settings.only_passing != current.only_passing ||
+      settings.fail_open != current.fail_open) {
     registry::RegistryZone rebuilt(settings);
     std::set<std::string> all;
     for (const auto& [name, service] : registry.services()) all.insert(name);
@@ -99,8 +102,12 @@ void DnsData::update_services(const registry::Registry& registry, const std::set
 
 bool DnsData::is_static_name(const std::string& label) const {
   const auto apex = zones_.registry_apex->apex();
-  for (const std::string& candidate : {label, "_" + label}) {
-    std::string name = static_cast<char>(candidate.size()) + candidate;
+  // Every name a service's records take: <label>, and its SRV names _<label>._tcp and
+  // _<label>._udp (the registry's fragment would shadow a static record there).
+  const std::string service = static_cast<char>(label.size()) + label;
+  const std::string srv = static_cast<char>(label.size() + 1) + ("_" + label);
+  for (const std::string& candidate : {service, srv, srv + "\4_tcp", srv + "\4_udp"}) {
+    std::string name = candidate;
     name.append(reinterpret_cast<const char*>(apex.data()), apex.size());
     if (zones_.registry_apex->find(bytes(name)) != nullptr) return true;
   }

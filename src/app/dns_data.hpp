@@ -35,6 +35,9 @@ class DnsData {
   /// True if a service of this name would shadow a static name of the registry zone.
   bool is_static_name(const std::string& label) const;
 
+  /// True while fail_open serves the critical instances of `service`.
+  bool fails_open(const std::string& service) const { return registry_zone_.fails_open(service); }
+
  private:
   struct Zones {
     std::vector<std::shared_ptr<const zone::Zone>> other;  // every static zone but the registry's

@@ -88,6 +88,13 @@ std::chrono::seconds whole_seconds(const Section& s, const YAML::Node& v, const 
   return std::chrono::duration_cast<std::chrono::seconds>(*d);
 }
 
+bool boolean(const Section& s, const YAML::Node& v, const std::string& key) {
+  const std::string text = scalar(s, v, key);
+  if (text == "true") return true;
+  if (text == "false") return false;
+  s.fail(key, "must be true or false, not '" + text + "'");
+}
+
 std::string domain(const Section& s, const YAML::Node& v, const std::string& key) {
   try {
     return parse_domain_name(scalar(s, v, key), key);
@@ -107,6 +114,8 @@ void read_registry_zone(Section& section, DnsConfig& dns) {
   section.field("max_answers", [&](const YAML::Node& v, const std::string& key) {
     dns.max_answers = static_cast<std::uint16_t>(integer(section, v, key, 1, 64));
   });
+  section.field("only_passing", [&](const YAML::Node& v, const std::string& key) { dns.only_passing = boolean(section, v, key); });
+  section.field("fail_open", [&](const YAML::Node& v, const std::string& key) { dns.fail_open = boolean(section, v, key); });
   section.field("ns", [&](const YAML::Node& v, const std::string& key) {
     if (!v.IsSequence() || v.size() == 0) section.fail(key, "must be a non-empty list of name server names");
     dns.ns.clear();
@@ -121,6 +130,13 @@ void read_registry_zone(Section& section, DnsConfig& dns) {
   soa.field("retry", [&](const YAML::Node& v, const std::string& key) { dns.soa.retry = whole_seconds(soa, v, key, std::chrono::seconds(1), year); });
   soa.field("expire", [&](const YAML::Node& v, const std::string& key) { dns.soa.expire = whole_seconds(soa, v, key, std::chrono::seconds(1), year); });
   soa.reject_unknown_keys();
+}
+
+void read_health(Section section, HealthConfig& health) {
+  section.field("max_concurrent", [&](const YAML::Node& v, const std::string& key) {
+    health.max_concurrent = static_cast<unsigned>(integer(section, v, key, 1, 100'000));
+  });
+  section.reject_unknown_keys();
 }
 
 void read_http(Section section, HttpConfig& http) {
@@ -218,9 +234,11 @@ Config load_file(const std::filesystem::path& file) {
     top.field("log", [&](const YAML::Node&, const std::string&) {});
     top.field("http", [&](const YAML::Node&, const std::string&) {});
     top.field("storage", [&](const YAML::Node&, const std::string&) {});
+    top.field("health", [&](const YAML::Node&, const std::string&) {});
     read_dns(top.child("dns"), config.dns);
     read_http(top.child("http"), config.http);
     read_storage(top.child("storage"), config.storage);
+    read_health(top.child("health"), config.health);
     read_log(top.child("log"), config.log);
     top.reject_unknown_keys();
   } catch (const YAML::Exception& e) {

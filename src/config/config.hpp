@@ -48,6 +48,12 @@ struct DnsConfig {
   std::uint16_t max_answers = 8;          // A/AAAA records per answer
   SoaConfig soa;
   std::vector<std::string> ns;            // empty: ns1.<zone>
+  bool only_passing = false;              // warning instances are not served
+  bool fail_open = false;                 // all critical: serve all rather than none
+};
+
+struct HealthConfig {
+  unsigned max_concurrent = 512;  // probes in flight at once
 };
 
 struct HttpConfig {
@@ -66,6 +72,7 @@ struct Config {
   DnsConfig dns;
   HttpConfig http;
   StorageConfig storage;
+  HealthConfig health;
   LogConfig log;
 };
 

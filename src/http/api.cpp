@@ -48,6 +48,14 @@ json::object instance_json(const std::string& service, const registry::Instance&
   o["health"] = registry::health_name(i.health());
   o["registered_at"] = rfc3339(i.registered_at);
   o["last_heartbeat"] = rfc3339(i.last_heartbeat);
+  o["heartbeat_status"] = registry::health_name(i.ttl_expired ? registry::Health::critical : i.reported);
+  if (i.check) {
+    json::object check{{"status", registry::health_name(i.check->status)},
+                       {"output", i.check->output},
+                       {"last_change", rfc3339(i.check->last_change)}};
+    check["last_check"] = i.check->last_check == TimePoint{} ? json::value(nullptr) : json::value(rfc3339(i.check->last_check));
+    o["check_status"] = std::move(check);
+  }
   return o;
 }
 
@@ -117,9 +125,10 @@ void Api::handle(const Request& request, Reply reply) {
     return reply(list_services());
   }
   if (path.size() == 3) {
-    if (method != verb::get) return reply(method_not_allowed("GET"));
     if (auto bad = read_names(path[2], "", names)) return reply(std::move(*bad));
-    return reply(show_service(names.service));
+    if (method == verb::get) return reply(show_service(names.service));
+    if (method == verb::delete_) return delete_service(names.service, std::move(reply));
+    return reply(method_not_allowed("GET, DELETE"));
   }
   if (path[3] != "instances" || path.size() < 5 || path.size() > 6 || (path.size() == 6 && path[5] != "heartbeat"))
     return reply(error_response(status::not_found, "no such endpoint", "path"));
@@ -175,6 +184,12 @@ void Api::delete_instance(const std::string& service, const std::string& id, Rep
   reply_after_commit(empty_response(status::no_content), std::move(reply));
 }
 
+void Api::delete_service(const std::string& service, Reply reply) {
+  auto outcome = writer_.registry().remove_service(service);
+  if (!outcome) return reply(refusal_response(outcome.error()));
+  reply_after_commit(empty_response(status::no_content), std::move(reply));
+}
+
 Response Api::list_services() const {
   json::array services;
   for (const auto& [name, service] : writer_.registry().services()) {
@@ -184,7 +199,8 @@ Response Api::list_services() const {
                                     {"instances", service.instances.size()},
                                     {"passing", counts[0]},
                                     {"warning", counts[1]},
-                                    {"critical", counts[2]}});
+                                    {"critical", counts[2]},
+                                    {"fail_open", fails_open_(name)}});
   }
   return json_response(status::ok, json::object{{"services", std::move(services)}});
 }
@@ -194,7 +210,10 @@ Response Api::show_service(const std::string& name) const {
   if (service == nullptr) return error_response(status::not_found, "no service " + name, "service");
   json::array instances;
   for (const auto& [id, instance] : service->instances) instances.push_back(instance_json(name, instance));
-  return json_response(status::ok, json::object{{"name", name}, {"instances", std::move(instances)}});
+  return json_response(status::ok, json::object{{"name", name},
+                                                {"created_at", rfc3339(service->created_at)},
+                                                {"fail_open", fails_open_(name)},
+                                                {"instances", std::move(instances)}});
 }
 
 void Api::reply_after_commit(Response accepted, Reply reply) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "registry/check_spec.hpp"
 
 namespace beacon::registry {
 
@@ -42,7 +43,25 @@ struct Registration {
   std::optional<std::chrono::milliseconds> ttl;             // heartbeat TTL
   std::optional<std::chrono::milliseconds> deregister_after;
   std::optional<std::uint32_t> dns_ttl;                     // seconds
+  std::optional<CheckSpec> check;                           // active health check
   bool operator==(const Registration&) const = default;
+};
+
+/// The latest result of an instance's active check (after its thresholds).
+struct CheckState {
+  Health status = Health::passing;
+  std::string output;        // "HTTP 200", "connection refused", ...; empty before the first run
+  TimePoint last_check{};    // epoch before the first run
+  TimePoint last_change{};   // when `status` last changed (registration time at first)
+};
+
+/// A check result as the health checker hands it to the registry writer.
+struct CheckResult {
+  std::string service;
+  std::string id;
+  Health status = Health::passing;
+  std::string output;
+  TimePoint checked_at{};
 };
 
 struct Instance {
@@ -52,13 +71,21 @@ struct Instance {
   TimePoint last_heartbeat{};
   Health reported = Health::passing;   // the status the last heartbeat carried
   bool ttl_expired = false;
+  std::optional<CheckState> check;     // present when the registration has a check
   std::optional<TimePoint> critical_since;
 
-  Health health() const { return ttl_expired ? Health::critical : reported; }
+  /// The worst of what the heartbeats, their TTL and the active check say.
+  Health health() const {
+    Health h = ttl_expired ? Health::critical : reported;
+    return check ? worst(h, check->status) : h;
+  }
 };
 
+/// A registered service. It stays registered (answering NODATA) when its last instance
+/// goes, until it is deleted itself.
 struct Service {
   std::string name;
+  TimePoint created_at{};
   std::map<std::string, Instance> instances;  // by id
 };
 

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "common/duration.hpp"
+#include "registry/check_codec.hpp"
+#include "registry/json_fields.hpp"
 
 namespace beacon::registry {
 namespace json = boost::json;
@@ -17,7 +19,7 @@ using Result = Expected<Registration, Refusal>;
 
 const std::set<std::string_view> known_fields = {"address", "addresses", "port",  "protocol", "tags",
                                                  "meta",    "weight",    "priority", "ttl", "deregister_after",
-                                                 "dns_ttl"};
+                                                 "dns_ttl", "check"};
 
 std::optional<Refusal> read_addresses(const json::object& body, Registration& r) {
   const json::value* one = body.if_contains("address");
@@ -42,34 +44,12 @@ std::optional<Refusal> read_addresses(const json::object& body, Registration& r)
   return std::nullopt;
 }
 
-/// An integer field in [min, max]; absent leaves `out` as is unless `required`.
-std::optional<Refusal> read_integer(const json::object& body, const char* field, std::int64_t min, std::int64_t max,
-                                    bool required, std::uint16_t& out) {
-  const json::value* v = body.if_contains(field);
-  const std::string range = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  if (!v) return required ? std::optional(invalid(field, "required: " + range.substr(8))) : std::nullopt;
-  std::int64_t n = 0;
-  if (v->is_int64()) n = v->get_int64();
-  else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(max)) n = static_cast<std::int64_t>(v->get_uint64());
-  else return invalid(field, range);
-  if (n < min || n > max) return invalid(field, range);
-  out = static_cast<std::uint16_t>(n);
-  return std::nullopt;
-}
-
-/// A duration given as a string ("15s") or integer seconds.
-std::optional<Refusal> read_duration(const json::object& body, const char* field, std::chrono::milliseconds min,
-                                     std::chrono::milliseconds max, std::optional<std::chrono::milliseconds>& out) {
-  const json::value* v = body.if_contains(field);
-  if (!v) return std::nullopt;
-  std::optional<std::chrono::milliseconds> d;
-  if (v->is_string()) d = parse_duration(v->get_string());
-  else if (v->is_int64() && v->get_int64() >= 0) d = parse_duration(std::to_string(v->get_int64()));
-  else if (v->is_uint64()) d = parse_duration(std::to_string(v->get_uint64()));  // as to_json writes dns_ttl
-  const std::string range = "must be a duration from " + format_duration(min) + " to " + format_duration(max) +
-                            " such as \"500ms\", \"15s\", \"2m\" or integer seconds";
-  if (!d || *d < min || *d > max) return invalid(field, range);
-  out = d;
+/// A 16-bit field of the body.
+std::optional<Refusal> read_u16(const json::object& body, const char* field, std::int64_t min, std::int64_t max,
+                                bool required, std::uint16_t& out) {
+  std::int64_t value = out;
+  if (auto refusal = read_integer(body, field, min, max, required, value, "")) return refusal;
+  out = static_cast<std::uint16_t>(value);
   return std::nullopt;
 }
 
@@ -122,7 +102,7 @@ std::optional<Refusal> read_protocol(const json::object& body, Registration& r) 
 
 std::optional<Refusal> read_dns_ttl(const json::object& body, Registration& r) {
   std::optional<std::chrono::milliseconds> d;
-  if (auto refusal = read_duration(body, "dns_ttl", std::chrono::seconds(0), std::chrono::seconds(bounds::max_dns_ttl), d))
+  if (auto refusal = read_duration(body, "dns_ttl", std::chrono::seconds(0), std::chrono::seconds(bounds::max_dns_ttl), d, ""))
     return refusal;
   if (!d) return std::nullopt;
   if (d->count() % 1000 != 0) return invalid("dns_ttl", "must be whole seconds (DNS TTLs have no fractions)");
@@ -160,14 +140,14 @@ Expected<Registration, Refusal> parse_registration(const json::value& value) {
   }
   Registration r;
   std::optional<Refusal> refusal;
-  if ((refusal = read_addresses(body, r)) || (refusal = read_integer(body, "port", 1, 65535, true, r.port)) ||
+  if ((refusal = read_addresses(body, r)) || (refusal = read_u16(body, "port", 1, 65535, true, r.port)) ||
       (refusal = read_protocol(body, r)) || (refusal = read_tags(body, r)) || (refusal = read_meta(body, r)) ||
-      (refusal = read_integer(body, "weight", 0, 65535, false, r.weight)) ||
-      (refusal = read_integer(body, "priority", 0, 65535, false, r.priority)) ||
-      (refusal = read_duration(body, "ttl", bounds::min_ttl, bounds::max_ttl, r.ttl)) ||
+      (refusal = read_u16(body, "weight", 0, 65535, false, r.weight)) ||
+      (refusal = read_u16(body, "priority", 0, 65535, false, r.priority)) ||
+      (refusal = read_duration(body, "ttl", bounds::min_ttl, bounds::max_ttl, r.ttl, "")) ||
       (refusal = read_duration(body, "deregister_after", bounds::min_deregister_after, bounds::max_deregister_after,
-                               r.deregister_after)) ||
-      (refusal = read_dns_ttl(body, r))) {
+                               r.deregister_after, "")) ||
+      (refusal = read_dns_ttl(body, r)) || (refusal = read_check(body, r))) {
     return unexpected(std::move(*refusal));
   }
   return r;
@@ -195,6 +175,7 @@ json::object to_json(const Registration& r) {
   if (r.ttl) o["ttl"] = format_duration(*r.ttl);
   if (r.deregister_after) o["deregister_after"] = format_duration(*r.deregister_after);
   if (r.dns_ttl) o["dns_ttl"] = *r.dns_ttl;
+  if (r.check) o["check"] = check_to_json(*r.check);
   return o;
 }
 

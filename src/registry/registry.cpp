@@ -5,24 +5,42 @@
 #include "common/log.hpp"
 
 namespace beacon::registry {
+namespace {
+
+Refusal no_instance(const std::string& service, const std::string& id) {
+  return {Refusal::Kind::not_found, "id", "no instance " + id + " of service " + service};
+}
+
+bool has_tag(const Registration& r, const std::string& tag) {
+  return std::find(r.tags.begin(), r.tags.end(), tag) != r.tags.end();
+}
+
+}  // namespace
 
 Registry::Registry(Store& store, const Clock& clock, std::function<bool(const std::string&)> is_reserved_name)
     : store_(store), clock_(clock), is_reserved_name_(std::move(is_reserved_name)) {}
 
 void Registry::load() {
   const TimePoint now = clock_.now();
+  for (const StoredService& row : store_.load_services()) {
+    Service& service = services_[row.name];
+    service.name = row.name;
+    service.created_at = row.created_at;
+    changed_.insert(row.name);
+  }
   for (StoredInstance& row : store_.load_all()) {
     Instance instance;
     instance.id = row.id;
     instance.registration = std::move(row.registration);
     instance.registered_at = row.registered_at;
     instance.last_heartbeat = now;
-    auto& service = services_[row.service];
-    service.name = row.service;
+    if (instance.registration.check) instance.check = CheckState{Health::passing, "", {}, now};
+    Service& service = services_[row.service];
+    if (service.name.empty()) service = {row.service, row.registered_at, {}};  // stored before services were
     service.instances[row.id] = std::move(instance);
-    ++instance_count_;
     changed_.insert(row.service);
   }
+  recount();
 }
 
 const Service* Registry::find(const std::string& service) const {
@@ -33,19 +51,19 @@ const Service* Registry::find(const std::string& service) const {
 std::optional<Refusal> Registry::check_conflicts(const std::string& service, const std::string& id,
                                                  const Registration& r) const {
   // <x>.<service> must name either an instance or a tag, never both (design.md, DNS names).
-  if (std::find(r.tags.begin(), r.tags.end(), id) != r.tags.end())
-    return Refusal{Refusal::Kind::conflict, "tags", "an instance cannot carry a tag equal to its own id"};
-  if (const Service* s = find(service)) {
-    for (const auto& [other_id, other] : s->instances) {
-      if (other_id == id) continue;
-      const auto& tags = other.registration.tags;
-      if (std::find(tags.begin(), tags.end(), id) != tags.end())
-        return Refusal{Refusal::Kind::conflict, "id", "'" + id + "' is a tag of instance " + other_id + " of this service"};
-      if (std::find(r.tags.begin(), r.tags.end(), other_id) != r.tags.end())
-        return Refusal{Refusal::Kind::conflict, "tags", "tag '" + other_id + "' is the id of another instance of this service"};
-    }
-  } else if (is_reserved_name_ && is_reserved_name_(service)) {
-    return Refusal{Refusal::Kind::conflict, "service", "'" + service + "' is a static name of the zone"};
+  if (has_tag(r, id)) return Refusal{Refusal::Kind::conflict, "tags", "an instance cannot carry a tag equal to its own id"};
+  const Service* s = find(service);
+  if (s == nullptr) {
+    if (is_reserved_name_ && is_reserved_name_(service))
+      return Refusal{Refusal::Kind::conflict, "service", "'" + service + "' is a static name of the zone"};
+    return std::nullopt;
+  }
+  for (const auto& [other_id, other] : s->instances) {
+    if (other_id == id) continue;
+    if (has_tag(other.registration, id))
+      return Refusal{Refusal::Kind::conflict, "id", "'" + id + "' is a tag of instance " + other_id + " of this service"};
+    if (has_tag(r, other_id))
+      return Refusal{Refusal::Kind::conflict, "tags", "tag '" + other_id + "' is the id of another instance of this service"};
   }
   return std::nullopt;
 }
@@ -53,83 +71,116 @@ std::optional<Refusal> Registry::check_conflicts(const std::string& service, con
 Expected<PutOutcome, Refusal> Registry::put_instance(const std::string& service, const std::string& id, Registration r) {
   if (auto conflict = check_conflicts(service, id, r)) return unexpected(std::move(*conflict));
   const TimePoint now = clock_.now();
-  const Service* s = find(service);
-  const Instance* existing = nullptr;
-  if (s != nullptr) {
-    const auto it = s->instances.find(id);
-    if (it != s->instances.end()) existing = &it->second;
+  const bool service_is_new = find(service) == nullptr;
+  Service& s = service_for_write(service);
+  if (service_is_new) {
+    s.created_at = now;
+    staged_.push_back(StoredService{service, now});
   }
+  const auto existing = s.instances.find(id);
+  const bool is_new = existing == s.instances.end();
   Instance instance;
   instance.id = id;
   instance.registration = std::move(r);
-  // Replacing keeps the registration time and the health the instance has earned.
-  instance.registered_at = existing ? existing->registered_at : now;
-  instance.reported = existing ? existing->reported : Health::passing;
   instance.last_heartbeat = now;
-  // A registration renews the heartbeat TTL; an instance still critical by its own report
-  // stays critical since when it became so, or deregister_after would never be reached.
-  if (instance.health() == Health::critical)
-    instance.critical_since = existing && existing->critical_since ? existing->critical_since : std::optional(now);
-  const PutOutcome outcome = existing ? PutOutcome::replaced : PutOutcome::created;
+  instance.registered_at = is_new ? now : existing->second.registered_at;
+  if (!is_new) {
+    // Replacing keeps the health the instance has earned, and since when it is critical,
+    // or deregister_after could never be reached by re-registering.
+    instance.reported = existing->second.reported;
+    instance.critical_since = existing->second.critical_since;
+    if (instance.registration.check && existing->second.check &&
+        instance.registration.check == existing->second.registration.check)
+      instance.check = existing->second.check;
+  }
+  if (instance.registration.check && !instance.check) instance.check = CheckState{Health::passing, "", {}, now};
+  if (instance.health() != Health::critical) instance.critical_since.reset();
+  else if (!instance.critical_since) instance.critical_since = now;
   staged_.push_back(StoredInstance{service, id, instance.registration, instance.registered_at});
-  set_instance(service, std::move(instance));
-  return outcome;
+  s.instances[id] = std::move(instance);
+  if (is_new) ++instance_count_;
+  return is_new ? PutOutcome::created : PutOutcome::replaced;
 }
 
 Expected<Unit, Refusal> Registry::heartbeat(const std::string& service, const std::string& id,
                                             std::optional<Health> status) {
-  const Service* s = find(service);
-  if (s == nullptr || !s->instances.contains(id))
-    return unexpected(Refusal{Refusal::Kind::not_found, "id", "no instance " + id + " of service " + service});
-  // Heartbeats live in memory only (design.md, Storage): nothing to stage or undo.
-  Instance& instance = services_.at(service).instances.at(id);
+  auto it = services_.find(service);
+  if (it == services_.end() || !it->second.instances.contains(id)) return unexpected(no_instance(service, id));
+  // Heartbeats live in memory only (design.md, Storage): nothing to stage.
+  Instance& instance = it->second.instances.at(id);
   const Health before = instance.health();
   instance.last_heartbeat = clock_.now();
   instance.ttl_expired = false;
   if (status) instance.reported = *status;
-  if (instance.health() != Health::critical) instance.critical_since.reset();
-  else if (!instance.critical_since) instance.critical_since = instance.last_heartbeat;
-  if (instance.health() != before) {
-    log::info("health_changed", {{"service", service}, {"instance", id}, {"from", health_name(before)},
-                                 {"to", health_name(instance.health())}, {"reason", "heartbeat"}});
-    changed_.insert(service);
-  }
+  note_health(service, instance, before, "heartbeat");
   return Unit{};
 }
 
 Expected<Unit, Refusal> Registry::remove_instance(const std::string& service, const std::string& id) {
   const Service* s = find(service);
-  if (s == nullptr || !s->instances.contains(id))
-    return unexpected(Refusal{Refusal::Kind::not_found, "id", "no instance " + id + " of service " + service});
+  if (s == nullptr || !s->instances.contains(id)) return unexpected(no_instance(service, id));
   staged_.push_back(RemovedInstance{service, id});
   erase_instance(service, id);
   return Unit{};
 }
 
+Expected<Unit, Refusal> Registry::remove_service(const std::string& service) {
+  const Service* s = find(service);
+  if (s == nullptr) return unexpected(Refusal{Refusal::Kind::not_found, "service", "no service " + service});
+  touch(service);
+  instance_count_ -= s->instances.size();
+  services_.erase(service);
+  staged_.push_back(RemovedService{service});
+  return Unit{};
+}
+
+void Registry::apply_check_results(const std::vector<CheckResult>& results) {
+  for (const CheckResult& result : results) {
+    auto it = services_.find(result.service);
+    if (it == services_.end()) continue;  // removed while its check ran
+    auto instance = it->second.instances.find(result.id);
+    if (instance == it->second.instances.end() || !instance->second.check) continue;
+    const Health before = instance->second.health();
+    CheckState& check = *instance->second.check;
+    if (check.status != result.status) check.last_change = result.checked_at;
+    check.status = result.status;
+    check.output = result.output;
+    check.last_check = result.checked_at;
+    note_health(result.service, instance->second, before, "check");
+  }
+}
+
+void Registry::note_health(const std::string& service, Instance& instance, Health before, const char* reason) {
+  const Health now = instance.health();
+  if (now == Health::critical && !instance.critical_since) instance.critical_since = clock_.now();
+  if (now != Health::critical) instance.critical_since.reset();
+  if (now == before) return;
+  std::string why = reason;
+  if (instance.check && std::string_view(reason) == "check") why += ": " + instance.check->output;
+  log::info("health_changed", {{"service", service}, {"instance", instance.id}, {"from", health_name(before)},
+                               {"to", health_name(now)}, {"reason", why}});
+  changed_.insert(service);
+}
+
 void Registry::expire() {
   const TimePoint now = clock_.now();
-  std::vector<std::pair<std::string, std::string>> lapsed;
+  for (auto& [name, service] : services_) {
+    for (auto& [id, instance] : service.instances) {
+      const auto& ttl = instance.registration.ttl;
+      if (!ttl || instance.ttl_expired || now - instance.last_heartbeat <= *ttl) continue;
+      const Health before = instance.health();
+      instance.ttl_expired = true;
+      // Critical since the TTL ran out, not since this sweep noticed.
+      if (!instance.critical_since) instance.critical_since = instance.last_heartbeat + *ttl;
+      note_health(name, instance, before, "heartbeat ttl lapsed");
+    }
+  }
+  // After the lapses, so that a late run removes an instance whose TTL lapsed long ago.
   std::vector<std::pair<std::string, std::string>> gone;
   for (const auto& [name, service] : services_) {
     for (const auto& [id, instance] : service.instances) {
-      const auto& r = instance.registration;
-      if (r.ttl && !instance.ttl_expired && now - instance.last_heartbeat > *r.ttl) lapsed.emplace_back(name, id);
-    }
-  }
-  for (const auto& [name, id] : lapsed) {
-    Instance instance = services_.at(name).instances.at(id);
-    instance.ttl_expired = true;
-    if (!instance.critical_since) instance.critical_since = instance.last_heartbeat + *instance.registration.ttl;
-    log::info("health_changed", {{"service", name}, {"instance", id}, {"from", health_name(instance.reported)},
-                                 {"to", "critical"}, {"reason", "heartbeat ttl lapsed"}});
-    set_instance(name, std::move(instance));
-  }
-  // After the lapses, so that a late run removes an instance whose TTL lapsed long ago.
-  for (const auto& [name, service] : services_) {
-    for (const auto& [id, instance] : service.instances) {
-      const auto& r = instance.registration;
-      if (r.deregister_after && instance.critical_since && now - *instance.critical_since >= *r.deregister_after)
-        gone.emplace_back(name, id);
+      const auto& after = instance.registration.deregister_after;
+      if (after && instance.critical_since && now - *instance.critical_since >= *after) gone.emplace_back(name, id);
     }
   }
   for (const auto& [name, id] : gone) {
@@ -139,60 +190,48 @@ void Registry::expire() {
   }
 }
 
-void Registry::remember(const std::string& service, const std::string& id) {
-  std::optional<Instance> before;
-  if (const Service* s = find(service)) {
-    const auto it = s->instances.find(id);
-    if (it != s->instances.end()) before = it->second;
+void Registry::touch(const std::string& service) {
+  if (!before_batch_.contains(service)) {
+    const Service* s = find(service);
+    before_batch_.emplace(service, s ? std::optional<Service>(*s) : std::nullopt);
   }
-  undo_.push_back({service, id, std::move(before)});
   changed_.insert(service);
 }
 
-void Registry::set_instance(const std::string& service, Instance instance) {
-  remember(service, instance.id);
-  auto& s = services_[service];
+Service& Registry::service_for_write(const std::string& service) {
+  touch(service);
+  Service& s = services_[service];
   s.name = service;
-  const bool is_new = !s.instances.contains(instance.id);
-  const std::string id = instance.id;
-  s.instances[id] = std::move(instance);
-  if (is_new) ++instance_count_;
+  return s;
 }
 
 void Registry::erase_instance(const std::string& service, const std::string& id) {
-  remember(service, id);
-  auto it = services_.find(service);
-  if (it == services_.end()) return;
-  if (it->second.instances.erase(id) > 0) --instance_count_;
-  if (it->second.instances.empty()) services_.erase(it);
+  Service& s = service_for_write(service);
+  if (s.instances.erase(id) > 0) --instance_count_;
+}
+
+void Registry::recount() {
+  instance_count_ = 0;
+  for (const auto& [name, service] : services_) instance_count_ += service.instances.size();
 }
 
 std::set<std::string> Registry::commit() {
   try {
     store_.commit(staged_);
   } catch (const StoreError&) {
-    // Undo newest first, so each instance ends as it was before the batch.
-    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
-      auto& s = services_[it->service];
-      s.name = it->service;
-      const bool had = s.instances.contains(it->id);
-      if (it->before) {
-        s.instances[it->id] = *it->before;
-        if (!had) ++instance_count_;
-      } else if (had) {
-        s.instances.erase(it->id);
-        --instance_count_;
-      }
-      if (s.instances.empty()) services_.erase(it->service);
+    for (auto& [name, before] : before_batch_) {
+      if (before) services_[name] = std::move(*before);
+      else services_.erase(name);
     }
+    recount();
     staged_.clear();
-    undo_.clear();
-    // changed_ is kept: heartbeats are not undone and their health changes must still reach
-    // DNS; the undone services are rebuilt once more unchanged, which is harmless.
+    before_batch_.clear();
+    // changed_ is kept: health changes are not undone and must still reach DNS; the undone
+    // services are rebuilt once more, unchanged, which is harmless.
     throw;
   }
   staged_.clear();
-  undo_.clear();
+  before_batch_.clear();
   return std::exchange(changed_, {});
 }
 

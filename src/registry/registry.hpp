@@ -3,9 +3,10 @@
 // them. Every call happens on one thread (the control thread); DNS threads never see this
 // object, only the snapshots built from it.
 //
-// A write is staged in memory and in an undo log; commit() makes all staged writes durable
-// in one SQLite transaction and reports which services changed so their DNS records can be
-// rebuilt. If the store refuses, the staged writes are undone: nothing is half-applied.
+// A write is staged in memory, with the touched services' previous state kept aside;
+// commit() makes all staged writes durable in one SQLite transaction and reports which
+// services changed so their DNS records can be rebuilt. If the store refuses, the touched
+// services are put back as they were: nothing is half-applied.
 
 #include <functional>
 #include <map>
@@ -32,12 +33,18 @@ class Registry {
   /// of the zone (`<label>.<zone>` or `_<label>.<zone>` exists there).
   Registry(Store& store, const Clock& clock, std::function<bool(const std::string&)> is_reserved_name);
 
-  /// Loads every stored registration. Heartbeat TTLs restart now: one TTL of grace.
+  /// Loads every stored service and registration. Heartbeat TTLs restart now: one TTL of
+  /// grace; active checks start over from passing.
   void load();
 
   Expected<PutOutcome, Refusal> put_instance(const std::string& service, const std::string& id, Registration r);
   Expected<Unit, Refusal> heartbeat(const std::string& service, const std::string& id, std::optional<Health> status);
   Expected<Unit, Refusal> remove_instance(const std::string& service, const std::string& id);
+  /// Removes a service with all its instances.
+  Expected<Unit, Refusal> remove_service(const std::string& service);
+
+  /// Records the results of active checks (memory only, like heartbeats).
+  void apply_check_results(const std::vector<CheckResult>& results);
 
   /// Lapses heartbeat TTLs and removes instances critical for longer than deregister_after.
   void expire();
@@ -51,17 +58,13 @@ class Registry {
   std::size_t instance_count() const { return instance_count_; }
 
  private:
-  /// The state of one instance before the first staged write of this batch touched it.
-  struct Undo {
-    std::string service;
-    std::string id;
-    std::optional<Instance> before;
-  };
-
-  void remember(const std::string& service, const std::string& id);
-  void set_instance(const std::string& service, Instance instance);
+  /// Keeps the service's state from before this batch (first touch only) and marks it changed.
+  void touch(const std::string& service);
+  Service& service_for_write(const std::string& service);
   void erase_instance(const std::string& service, const std::string& id);
+  void note_health(const std::string& service, Instance& instance, Health before, const char* reason);
   std::optional<Refusal> check_conflicts(const std::string& service, const std::string& id, const Registration& r) const;
+  void recount();
 
   Store& store_;
   const Clock& clock_;
@@ -70,7 +73,7 @@ class Registry {
   std::size_t instance_count_ = 0;
 
   std::vector<StoreChange> staged_;
-  std::vector<Undo> undo_;
+  std::map<std::string, std::optional<Service>> before_batch_;  // nullopt: did not exist
   std::set<std::string> changed_;
 };
 

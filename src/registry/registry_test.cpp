@@ -159,10 +159,13 @@ TEST_CASE("registry: remove of an unknown instance is not_found") {
   }
   CHECK(f.registry.commit().empty());
   REQUIRE(f.registry.remove_instance("web", "a").has_value());
-  CHECK(f.registry.find("web") == nullptr);
+  // The service stays registered without instances (NODATA in DNS, not NXDOMAIN).
+  REQUIRE(f.registry.find("web") != nullptr);
+  CHECK(f.registry.find("web")->instances.empty());
   CHECK(f.registry.instance_count() == 0);
   CHECK(f.registry.commit() == Names{"web"});
   CHECK(f.store.load_all().empty());
+  CHECK(f.store.load_services().size() == 1);
   CHECK_FALSE(f.registry.remove_instance("web", "a").has_value());
 }
 
@@ -220,9 +223,11 @@ TEST_CASE("registry: conflict when the service name is reserved by the zone, for
   f.put("web", "b");
   f.put("web", "a", R().port(81));
   CHECK(f.reserved_checks == 2);
-  // A service that is gone again is a new service.
+  // A service without instances is still registered; once deleted it is a new service again.
   REQUIRE(f.registry.remove_instance("web", "a").has_value());
   REQUIRE(f.registry.remove_instance("web", "b").has_value());
+  f.put("web", "a");
+  REQUIRE(f.registry.remove_service("web").has_value());
   check_conflict(f.registry.put_instance("web", "a", reg()), "service");
 
   // Without a predicate nothing is reserved.
@@ -319,7 +324,7 @@ TEST_CASE("registry: deregister_after counts from entering critical and removes 
 
     f.clock.advance(milliseconds(1));
     f.registry.expire();
-    CHECK(f.registry.find("web") == nullptr);
+    CHECK(f.registry.find("web")->instances.empty());  // the service stays registered
     CHECK(f.registry.instance_count() == 0);
     CHECK(f.registry.commit() == Names{"web"});
     CHECK(f.store.load_all().empty());
@@ -341,7 +346,7 @@ TEST_CASE("registry: deregister_after counts from entering critical and removes 
   SUBCASE("an expiry run late, past both bounds at once") {
     f.clock.advance(seconds(45));
     f.registry.expire();
-    CHECK(f.registry.find("web") == nullptr);
+    CHECK(f.registry.find("web")->instances.empty());  // the service stays registered
     CHECK(f.registry.commit() == Names{"web"});
   }
   SUBCASE("a heartbeat before the bound saves it") {
@@ -368,7 +373,7 @@ TEST_CASE("registry: deregister_after counts from entering critical and removes 
     REQUIRE(f.registry.find("web") != nullptr);
     f.clock.advance(milliseconds(1));  // t0 + 35s: 30s after the critical heartbeat
     f.registry.expire();
-    CHECK(f.registry.find("web") == nullptr);
+    CHECK(f.registry.find("web")->instances.empty());  // the service stays registered
   }
   SUBCASE("re-registering a critical instance does not restart the count") {
     f.clock.advance(seconds(5));
@@ -380,7 +385,7 @@ TEST_CASE("registry: deregister_after counts from entering critical and removes 
     f.clock.advance(seconds(20));  // t0 + 35s
     REQUIRE(f.registry.heartbeat("web", "a", Health::critical).has_value());
     f.registry.expire();
-    CHECK(f.registry.find("web") == nullptr);
+    CHECK(f.registry.find("web")->instances.empty());  // the service stays registered
   }
   SUBCASE("without deregister_after an instance stays critical") {
     f.put("web", "a", R().ttl(seconds(10)));
@@ -431,8 +436,9 @@ TEST_CASE("registry: load restores every committed registration, TTLs with one T
   Registry loaded(f.store, f.clock, nullptr);
   loaded.load();
   CHECK(loaded.instance_count() == 3);
-  CHECK(loaded.commit() == Names{"db", "web"});
-  REQUIRE(loaded.services().size() == 2);
+  CHECK(loaded.commit() == Names{"db", "gone", "web"});
+  REQUIRE(loaded.services().size() == 3);
+  CHECK(loaded.find("gone")->instances.empty());
   for (const auto& [name, service] : loaded.services()) {
     CAPTURE(name);
     CHECK(service.name == name);
@@ -492,12 +498,6 @@ TEST_CASE("registry: a refused write changes nothing") {
     REQUIRE(f.registry.remove_instance("api", "x").has_value());
     f.put("api", "y");
   }
-  SUBCASE("an expiry in the batch") {
-    f.clock.advance(seconds(6));
-    f.registry.expire();
-    REQUIRE(f.instance("web", "a").health() == Health::critical);
-    f.put("web", "c");
-  }
   CHECK(describe(f.registry) != before);
   CHECK_THROWS_AS(f.registry.commit(), StoreError);
   CHECK(describe(f.registry) == before);
@@ -526,4 +526,60 @@ TEST_CASE("registry: a refused write keeps heartbeat health changes for the next
   CHECK(f.instance("db", "main").health() == Health::critical);
   f.allow_writes();
   CHECK(f.registry.commit().contains("db"));
+}
+
+TEST_CASE("registry: a refused commit undoes the writes but keeps TTL lapses, which are facts of time") {
+  Fixture f;
+  f.put("web", "a", R().ttl(seconds(5)));
+  f.registry.commit();
+  f.refuse_writes();
+  f.clock.advance(seconds(6));
+  f.registry.expire();
+  f.put("web", "c");
+  CHECK_THROWS_AS(f.registry.commit(), StoreError);
+  CHECK_FALSE(f.registry.find("web")->instances.contains("c"));
+  CHECK(f.instance("web", "a").health() == Health::critical);
+  f.allow_writes();
+  CHECK(f.registry.commit() == Names{"web"});  // the lapse still reaches DNS
+}
+
+TEST_CASE("registry: remove_service removes the service and its instances, durably") {
+  Fixture f;
+  f.put("web", "a");
+  f.put("web", "b");
+  f.put("db", "main");
+  f.registry.commit();
+  REQUIRE(f.registry.remove_service("web").has_value());
+  CHECK(f.registry.find("web") == nullptr);
+  CHECK(f.registry.instance_count() == 1);
+  CHECK(f.registry.commit() == Names{"web"});
+  CHECK(f.store.load_all().size() == 1);
+  CHECK(f.store.load_services().size() == 1);
+  const auto missing = f.registry.remove_service("web");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().kind == Refusal::Kind::not_found);
+}
+
+TEST_CASE("registry: check results set the instance's health, worst of check and heartbeat") {
+  Fixture f;
+  CheckSpec check;
+  check.kind = CheckSpec::Kind::tcp;
+  check.host = "127.0.0.1";
+  check.port = 9;
+  Registration r = reg(R().ttl(seconds(5)));
+  r.check = check;
+  REQUIRE(f.registry.put_instance("web", "a", r).has_value());
+  f.registry.commit();
+  CHECK(f.instance("web", "a").health() == Health::passing);
+  f.registry.apply_check_results({{"web", "a", Health::warning, "HTTP 429", f.clock.now()}});
+  CHECK(f.instance("web", "a").health() == Health::warning);
+  CHECK(f.registry.commit() == Names{"web"});
+  f.registry.apply_check_results({{"web", "a", Health::warning, "HTTP 429", f.clock.now()}});
+  CHECK(f.registry.commit().empty());  // same health: no rebuild
+  REQUIRE(f.registry.heartbeat("web", "a", Health::critical).has_value());
+  CHECK(f.instance("web", "a").health() == Health::critical);  // worst of critical and warning
+  REQUIRE(f.registry.heartbeat("web", "a", Health::passing).has_value());
+  CHECK(f.instance("web", "a").health() == Health::warning);
+  CHECK(f.instance("web", "a").check->output == "HTTP 429");
+  f.registry.apply_check_results({{"web", "gone", Health::critical, "x", f.clock.now()}});  // ignored
 }

@@ -1,5 +1,6 @@
 #include "registry/registry_zone.hpp"
 
+#include "common/log.hpp"
 #include "registry/service_records.hpp"
 #include "zone/zone_builder.hpp"
 
@@ -34,6 +35,7 @@ void RegistryZone::update(const Registry& registry, const std::set<std::string>&
     const Service* service = registry.find(name);
     std::shared_ptr<const zone::Zone> fragment;
     if (service != nullptr) {
+      note_fail_open(*service);
       ServiceRecords records = build_service_records(*service, settings_, slots_);
       std::set<std::string> kept(records.rotation_keys.begin(), records.rotation_keys.end());
       for (const auto& key : old_keys) {
@@ -44,6 +46,7 @@ void RegistryZone::update(const Registry& registry, const std::set<std::string>&
     } else {
       for (const auto& key : old_keys) slots_.release(key);
       rotation_keys_.erase(name);
+      failing_open_.erase(name);
     }
     const std::string service_label = label_wire(name);
     const std::string srv_label = label_wire("_" + name);
@@ -52,6 +55,19 @@ void RegistryZone::update(const Registry& registry, const std::set<std::string>&
     updates.push_back({srv_label + label_wire("_udp"), fragment});
   }
   fragments_ = std::make_shared<const zone::FragmentMap>(fragments_->with(updates));
+}
+
+void RegistryZone::note_fail_open(const Service& service) {
+  const bool failing_open = registry::is_failing_open(service, settings_);
+  if (failing_open == failing_open_.contains(service.name)) return;
+  if (failing_open) {
+    failing_open_.insert(service.name);
+    log::warn("fail_open", {{"service", service.name}, {"instances", service.instances.size()},
+                            {"effect", "every instance is critical; serving all of them"}});
+  } else {
+    failing_open_.erase(service.name);
+    log::info("fail_open_ended", {{"service", service.name}});
+  }
 }
 
 }  // namespace beacon::registry

@@ -26,12 +26,16 @@ class RegistryZone {
   std::shared_ptr<const zone::FragmentMap> fragments() const { return fragments_; }
   std::uint32_t rotation_slots() const { return slots_.size(); }
   const ZoneSettings& settings() const { return settings_; }
+  bool fails_open(const std::string& service) const { return failing_open_.contains(service); }
 
  private:
   ZoneSettings settings_;
   RotationSlots slots_;
   std::map<std::string, std::vector<std::string>> rotation_keys_;  // by service
   std::shared_ptr<const zone::FragmentMap> fragments_;
+  std::set<std::string> failing_open_;  // logged once when entering and leaving
+
+  void note_fail_open(const Service& service);
 };
 
 }  // namespace beacon::registry

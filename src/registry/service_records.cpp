@@ -1,5 +1,7 @@
 #include "registry/service_records.hpp"
 
+#include <algorithm>
+
 #include "dns/constants.hpp"
 #include "dns/message.hpp"
 #include "zone/zone_builder.hpp"
@@ -55,10 +57,10 @@ class FragmentWriter {
     rotate_rrset(owner, dns::type::SRV, 0);
   }
 
-  void add_instance(const Instance& instance) {
+  void add_instance(const Instance& instance, bool served) {
     const std::string owner = instance_name(instance);
     builder_.add_name(owner);
-    if (instance.health() == Health::critical) return;
+    if (!served) return;
     add_addresses(owner, instance, false);
     if (!instance.registration.meta.empty()) add(owner, dns::type::TXT, ttl(instance), txt_rdata(instance.registration));
   }
@@ -101,11 +103,24 @@ std::string service_srv_name(const std::string& service, Protocol protocol, cons
   return prepend("_" + service, prepend(protocol == Protocol::tcp ? "_tcp" : "_udp", origin));
 }
 
+bool is_servable(const Instance& instance, const ZoneSettings& settings) {
+  const Health h = instance.health();
+  return settings.only_passing ? h == Health::passing : h != Health::critical;
+}
+
+bool is_failing_open(const Service& service, const ZoneSettings& settings) {
+  if (!settings.fail_open || service.instances.empty()) return false;
+  return std::none_of(service.instances.begin(), service.instances.end(),
+                      [&](const auto& entry) { return is_servable(entry.second, settings); });
+}
+
 ServiceRecords build_service_records(const Service& service, const ZoneSettings& settings, RotationSlots& slots) {
   FragmentWriter out(service, settings, slots);
+  const bool serve_all = is_failing_open(service, settings);
   for (const auto& [id, instance] : service.instances) {
-    out.add_instance(instance);
-    if (instance.health() == Health::critical) continue;
+    const bool served = serve_all || is_servable(instance, settings);
+    out.add_instance(instance, served);
+    if (!served) continue;
     const Registration& r = instance.registration;
     out.add_addresses(out.service_name(), instance, true);
     out.add_srv(out.service_name(), instance);

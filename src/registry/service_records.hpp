@@ -26,6 +26,12 @@ struct ServiceRecords {
   std::vector<std::string> rotation_keys;  // the slots it holds, to release on the next build
 };
 
+/// True if `instance` is handed out in DNS under `settings` (not counting fail_open).
+bool is_servable(const Instance& instance, const ZoneSettings& settings);
+
+/// True if fail_open applies to `service` now: it has instances, none of them servable.
+bool is_failing_open(const Service& service, const ZoneSettings& settings);
+
 /// `_<service>._tcp.<origin>` (or `._udp.`) in wire form; `origin` in wire form.
 std::string service_srv_name(const std::string& service, Protocol protocol, const std::string& origin);
 

@@ -38,6 +38,8 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     exec("CREATE TABLE IF NOT EXISTS instances ("
          " service TEXT NOT NULL, id TEXT NOT NULL, registration TEXT NOT NULL,"
          " registered_at_ms INTEGER NOT NULL, PRIMARY KEY (service, id)) WITHOUT ROWID");
+    exec("CREATE TABLE IF NOT EXISTS services ("
+         " name TEXT NOT NULL PRIMARY KEY, created_at_ms INTEGER NOT NULL) WITHOUT ROWID");
     exec(("PRAGMA user_version=" + std::to_string(schema_version)).c_str());
     // Prove now, not at the first registration, that the file is writable.
     exec("BEGIN IMMEDIATE");
@@ -87,39 +89,66 @@ std::vector<StoredInstance> Store::load_all() {
   return out;
 }
 
+std::vector<StoredService> Store::load_services() {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT name, created_at_ms FROM services", -1, &raw, nullptr) != SQLITE_OK)
+    throw StoreError("cannot read the database " + path_.string() + ": " + sqlite3_errmsg(db_));
+  Statement select(raw);
+  std::vector<StoredService> out;
+  int rc;
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+    out.push_back({reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 0)),
+                   TimePoint(std::chrono::milliseconds(sqlite3_column_int64(select.get(), 1)))});
+  }
+  if (rc != SQLITE_DONE) throw StoreError("cannot read the database " + path_.string() + ": " + sqlite3_errmsg(db_));
+  return out;
+}
+
+namespace {
+
+using Param = std::variant<std::string, std::int64_t>;
+
+/// Runs one statement with its parameters; false if SQLite refused it.
+bool run(sqlite3* db, const char* sql, std::initializer_list<Param> params) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return false;
+  Statement statement(raw);
+  int index = 1;
+  for (const Param& p : params) {
+    if (const auto* text = std::get_if<std::string>(&p)) sqlite3_bind_text(raw, index++, text->c_str(), -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_int64(raw, index++, std::get<std::int64_t>(p));
+  }
+  return sqlite3_step(raw) == SQLITE_DONE;
+}
+
+std::int64_t millis(TimePoint t) { return t.time_since_epoch().count(); }
+
+}  // namespace
+
+void Store::apply(const StoreChange& change) {
+  bool ok = true;
+  if (const auto* instance = std::get_if<StoredInstance>(&change)) {
+    ok = run(db_, "INSERT OR REPLACE INTO instances (service, id, registration, registered_at_ms) VALUES (?, ?, ?, ?)",
+             {instance->service, instance->id, boost::json::serialize(to_json(instance->registration)),
+              millis(instance->registered_at)});
+  } else if (const auto* removed = std::get_if<RemovedInstance>(&change)) {
+    ok = run(db_, "DELETE FROM instances WHERE service = ? AND id = ?", {removed->service, removed->id});
+  } else if (const auto* service = std::get_if<StoredService>(&change)) {
+    ok = run(db_, "INSERT OR IGNORE INTO services (name, created_at_ms) VALUES (?, ?)",
+             {service->name, millis(service->created_at)});
+  } else {
+    const auto& gone = std::get<RemovedService>(change);
+    ok = run(db_, "DELETE FROM instances WHERE service = ?", {gone.name}) &&
+         run(db_, "DELETE FROM services WHERE name = ?", {gone.name});
+  }
+  if (!ok) throw StoreError("cannot write the database " + path_.string() + ": " + sqlite3_errmsg(db_));
+}
+
 void Store::commit(const std::vector<StoreChange>& changes) {
   if (changes.empty()) return;
-  sqlite3_stmt* raw_put = nullptr;
-  sqlite3_stmt* raw_remove = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "INSERT OR REPLACE INTO instances (service, id, registration, registered_at_ms) VALUES (?, ?, ?, ?)",
-                     -1, &raw_put, nullptr);
-  Statement put(raw_put);
-  sqlite3_prepare_v2(db_, "DELETE FROM instances WHERE service = ? AND id = ?", -1, &raw_remove, nullptr);
-  Statement remove(raw_remove);
-  if (!put || !remove) throw StoreError("cannot write the database " + path_.string() + ": " + sqlite3_errmsg(db_));
-
   exec("BEGIN IMMEDIATE");
   try {
-    for (const StoreChange& change : changes) {
-      int rc;
-      if (const auto* stored = std::get_if<StoredInstance>(&change)) {
-        const std::string body = boost::json::serialize(to_json(stored->registration));
-        sqlite3_bind_text(put.get(), 1, stored->service.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(put.get(), 2, stored->id.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(put.get(), 3, body.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(put.get(), 4, stored->registered_at.time_since_epoch().count());
-        rc = sqlite3_step(put.get());
-        sqlite3_reset(put.get());
-      } else {
-        const auto& removed = std::get<RemovedInstance>(change);
-        sqlite3_bind_text(remove.get(), 1, removed.service.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(remove.get(), 2, removed.id.c_str(), -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(remove.get());
-        sqlite3_reset(remove.get());
-      }
-      if (rc != SQLITE_DONE) throw StoreError("cannot write the database " + path_.string() + ": " + sqlite3_errmsg(db_));
-    }
+    for (const StoreChange& change : changes) apply(change);
     exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -35,7 +35,17 @@ struct RemovedInstance {
   std::string id;
 };
 
-using StoreChange = std::variant<StoredInstance, RemovedInstance>;
+struct StoredService {
+  std::string name;
+  TimePoint created_at{};
+};
+
+/// Removes the service and every instance of it.
+struct RemovedService {
+  std::string name;
+};
+
+using StoreChange = std::variant<StoredInstance, RemovedInstance, StoredService, RemovedService>;
 
 class Store {
  public:
@@ -46,6 +56,7 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   std::vector<StoredInstance> load_all();
+  std::vector<StoredService> load_services();
 
   /// Applies every change in one transaction: when this returns, they are durable; when it
   /// throws, none of them happened.
@@ -55,6 +66,7 @@ class Store {
 
  private:
   void exec(const char* sql);
+  void apply(const StoreChange& change);
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
 };
