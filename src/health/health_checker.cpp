@@ -41,14 +41,35 @@ HealthChecker::HealthChecker(CheckerOptions options, const Clock& clock, Sink si
       sink_(std::move(sink)),
       work_(io_.get_executor()),
       random_(options.seed),
-      batch_timer_(io_) {
+      batch_timer_(io_),
+      stats_timer_(io_) {
   lateness_ms_.reserve(lateness_samples);
 }
 
 HealthChecker::~HealthChecker() { stop(); }
 
 void HealthChecker::start() {
+  schedule_stats();
   thread_ = std::thread([this] { io_.run(); });
+}
+
+void HealthChecker::schedule_stats() {
+  stats_timer_.expires_after(options_.stats_interval);
+  stats_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const LatenessStats stats = lateness();
+    if (stats.samples > 0) {
+      log::info("health_check_stats", {{"checks", checks_.size()}, {"runs", stats.samples}, {"in_flight", in_flight_},
+                                       {"late_p50_ms", stats.p50_ms}, {"late_p90_ms", stats.p90_ms},
+                                       {"late_p99_ms", stats.p99_ms}, {"late_max_ms", stats.max_ms}});
+    }
+    {
+      std::lock_guard lock(lateness_mutex_);
+      lateness_ms_.clear();
+      lateness_next_ = 0;
+    }
+    schedule_stats();
+  });
 }
 
 void HealthChecker::stop() {

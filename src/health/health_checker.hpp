@@ -41,6 +41,7 @@ using CheckReport = registry::CheckResult;
 struct CheckerOptions {
   std::size_t max_in_flight = 512;
   std::chrono::milliseconds batch_window{20};
+  std::chrono::milliseconds stats_interval{10'000};  // how often lateness is logged
   std::uint64_t seed = std::random_device{}();
 };
 
@@ -68,7 +69,8 @@ class HealthChecker {
   /// their schedule and threshold state. Thread-safe; applied on the health thread.
   void set_service_checks(const std::string& service, std::vector<CheckTarget> targets);
 
-  /// How late checks started relative to their schedule, over the recent runs. Thread-safe.
+  /// How late checks started relative to their schedule, over the runs since the last
+  /// stats log line (every options.stats_interval). Thread-safe.
   LatenessStats lateness() const;
 
  private:
@@ -82,6 +84,7 @@ class HealthChecker {
   void start_waiting();
   void report(CheckReport report);
   void record_lateness(std::chrono::steady_clock::duration late);
+  void schedule_stats();
 
   CheckerOptions options_;
   const Clock& clock_;
@@ -99,6 +102,7 @@ class HealthChecker {
   std::vector<CheckReport> pending_;
   boost::asio::steady_timer batch_timer_;
   bool batch_armed_ = false;
+  boost::asio::steady_timer stats_timer_;
 
   mutable std::mutex lateness_mutex_;
   std::vector<double> lateness_ms_;  // ring buffer of recent samples
