@@ -151,7 +151,8 @@ TEST_CASE("the shipped sample configuration is valid and shows every key") {
   for (const char* key : {"listen:", "threads:", "zone_dir:", "max_udp_payload:", "tcp:", "idle_timeout:",
                           "max_connections:", "max_connections_per_client:", "log:", "level:", "zone:",
                           "ttl:", "negative_ttl:", "max_answers:", "ns:", "soa:", "mname:", "rname:", "refresh:",
-                          "retry:", "expire:", "http:", "storage:", "path:"}) {
+                          "retry:", "expire:", "http:", "storage:", "path:", "only_passing:", "fail_open:", "health:",
+                          "max_concurrent:"}) {
     CHECK_MESSAGE(text.find(key) != std::string::npos, key);
   }
 }
