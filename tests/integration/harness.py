@@ -7,11 +7,15 @@ Standard library only. What it gives the test files:
   - dig()/kdig(): run the external clients and parse dig's text output into a DigAnswer.
   - Re-exported from dnswire.py: a small DNS codec (build_query, parse_message) and UDP/TCP
     helpers for bytes the clients will not send (malformed packets, TCP framing).
+  - The registration API: every Beacond gets its own locked HTTP port and data dir
+    (--http-listen, --data-dir); api()/curl() talk to it; restart() keeps ports and data.
   - main(): `python3 test_x.py --beacond PATH [unittest args]` (or BEACOND=PATH).
 """
 
 import argparse
 import fcntl
+import http.client
+import json
 import os
 import re
 import shutil
@@ -162,8 +166,12 @@ class StartupFailed(Exception):
 class Beacond:
     """One beacond process. Use as a context manager or call start()/stop() (kill() on error)."""
 
-    def __init__(self, zones=None, config=None, ipv6=False, extra_args=()):
+    def __init__(self, zones=None, config=None, ipv6=False, extra_args=(), data_dir=None):
         self.workdir = tempfile.mkdtemp(prefix="beacond-it-")
+        # The registration database; a caller-owned data_dir outlives this object.
+        self.data_dir = data_dir or os.path.join(self.workdir, "data")
+        self.http_port = None
+        self._http_lock_fd = None
         self.zone_dir = write_zone_dir(DEFAULT_ZONES if zones is None else zones, self.workdir)
         self.config_path = None
         if config is not None:
@@ -193,7 +201,8 @@ class Beacond:
         return False
 
     def command(self):
-        cmd = [beacond_path(), "--dns-listen", f"127.0.0.1:{self.port}", "--zone-dir", self.zone_dir]
+        cmd = [beacond_path(), "--dns-listen", f"127.0.0.1:{self.port}", "--zone-dir", self.zone_dir,
+               "--http-listen", f"127.0.0.1:{self.http_port}", "--data-dir", self.data_dir]
         if self.ipv6:
             cmd += ["--dns-listen", f"[::1]:{self.port}"]
         if self.config_path:
@@ -205,6 +214,7 @@ class Beacond:
         try:
             for attempt in range(3):
                 self.port, self._lock_fd = reserve_port(hosts)
+                self.http_port, self._http_lock_fd = reserve_port()
                 self._spawn()
                 try:
                     self._wait_ready()
@@ -255,6 +265,20 @@ class Beacond:
                     break
                 except (socket.timeout, ConnectionRefusedError):
                     continue
+        # The API listens before the first DNS answer; accept() runs once the daemon's loop
+        # does, so wait for /healthz too rather than let the first registration race it.
+        while True:
+            if self.proc.poll() is not None:
+                self._reader.join(timeout=2)
+                raise StartupFailed(f"beacond exited with {self.proc.returncode} before serving HTTP:\n"
+                                    + self.stderr())
+            if time.monotonic() > deadline:
+                raise StartupFailed(f"beacond did not answer /healthz within {READY_TIMEOUT}s:\n" + self.stderr())
+            try:
+                if self.api("GET", "/healthz", timeout=0.5)[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.02)
 
     def send_signal(self, sig):
         self.proc.send_signal(sig)
@@ -276,6 +300,30 @@ class Beacond:
         finally:
             self.kill()
 
+    def restart(self, hard=False):
+        """Stops beacond (SIGTERM with exit code 0 asserted, or SIGKILL if hard) and starts it
+        again on the same ports, zone dir, config and data dir; returns once it serves again."""
+        if hard:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"beacond did not exit within {STOP_TIMEOUT}s of SIGTERM:\n" + self.stderr())
+            if rc != 0:
+                raise AssertionError(f"beacond exited with {rc}, expected 0:\n" + self.stderr())
+        self._reader.join(timeout=2)
+        self.proc.stderr.close()
+        self._spawn()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
     def kill(self):
         """Unconditional clean-up: kill the process if alive, free the port, remove temp files."""
         if self.proc is not None:
@@ -296,6 +344,9 @@ class Beacond:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+        if self._http_lock_fd is not None:
+            os.close(self._http_lock_fd)
+            self._http_lock_fd = None
 
     def is_running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -352,6 +403,62 @@ class Beacond:
             testcase.assertEqual(msg.id, 0x5EED)
             testcase.assertEqual(msg.rcode, RCODE["NOERROR"])
             testcase.assertEqual([r.rdata for r in msg.answer], ["192.0.2.1"])
+
+
+    # -- registration API --------------------------------------------------------------------
+
+    def api(self, method, path, body=None, headers=None, timeout=5.0):
+        """One request on a new connection: (status, headers as a lower-cased dict, body bytes).
+
+        `body` may be bytes/str (sent as is) or any other JSON value (serialized, with
+        Content-Type application/json unless `headers` says otherwise)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+        try:
+            return http_request(conn, method, path, body, headers)
+        finally:
+            conn.close()
+
+    def api_json(self, method, path, body=None, expect=None):
+        """api() with the body parsed as JSON (None if empty); asserts the status if `expect`."""
+        status, headers, raw = self.api(method, path, body)
+        if expect is not None and status != expect:
+            raise AssertionError(f"{method} {path} -> {status}, expected {expect}: {raw!r}")
+        return status, (json.loads(raw) if raw else None)
+
+    def register(self, service, instance, body, expect=(200, 201)):
+        """PUT a registration; asserts a status in `expect` and returns the parsed answer."""
+        status, headers, raw = self.api("PUT", f"/v1/services/{service}/instances/{instance}", body)
+        if status not in expect:
+            raise AssertionError(f"register {service}/{instance} -> {status}, expected {expect}: {raw!r}")
+        return json.loads(raw) if raw else None
+
+    def curl(self, method, path, body=None, headers=()):
+        """The same call made with curl: (status, body text). Fails the test if curl fails."""
+        cmd = ["curl", "-sS", "--max-time", "5", "-X", method, "-o", "-", "-w", "\n%{http_code}"]
+        for h in headers:
+            cmd += ["-H", h]
+        if body is not None:
+            cmd += ["--data-binary", body if isinstance(body, str) else json.dumps(body)]
+        cmd.append(f"http://127.0.0.1:{self.http_port}{path}")
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr}")
+        text, _, code = done.stdout.rpartition("\n")
+        return int(code), text
+
+
+def http_request(conn, method, path, body=None, headers=None):
+    """Sends one request on an http.client connection (keep-alive friendly): (status, headers, body)."""
+    hdrs = dict(headers or {})
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+        hdrs.setdefault("Content-Type", "application/json")
+    if isinstance(body, str):
+        body = body.encode()
+    conn.request(method, path, body=body, headers=hdrs)
+    resp = conn.getresponse()
+    data = resp.read()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
 
 
 def run_beacond(args, timeout=10.0):
