@@ -73,6 +73,9 @@ struct Instance {
   bool ttl_expired = false;
   std::optional<CheckState> check;     // present when the registration has a check
   std::optional<TimePoint> critical_since;
+  // Where the registry's deadline index holds this instance (see Registry::index).
+  std::optional<TimePoint> ttl_due;         // last_heartbeat + ttl, while not lapsed
+  std::optional<TimePoint> deregister_due;  // critical_since + deregister_after
 
   /// The worst of what the heartbeats, their TTL and the active check say.
   Health health() const {

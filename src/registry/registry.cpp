@@ -41,6 +41,7 @@ void Registry::load() {
     changed_.insert(row.service);
   }
   recount();
+  for (const auto& [name, service] : services_) index_service(name, true);
 }
 
 const Service* Registry::find(const std::string& service) const {
@@ -97,7 +98,9 @@ Expected<PutOutcome, Refusal> Registry::put_instance(const std::string& service,
   if (instance.health() != Health::critical) instance.critical_since.reset();
   else if (!instance.critical_since) instance.critical_since = now;
   staged_.push_back(StoredInstance{service, id, instance.registration, instance.registered_at});
-  s.instances[id] = std::move(instance);
+  if (!is_new) unindex(service, existing->second);
+  Instance& stored = s.instances[id] = std::move(instance);
+  index(service, stored);
   if (is_new) ++instance_count_;
   return is_new ? PutOutcome::created : PutOutcome::replaced;
 }
@@ -113,6 +116,7 @@ Expected<Unit, Refusal> Registry::heartbeat(const std::string& service, const st
   instance.ttl_expired = false;
   if (status) instance.reported = *status;
   note_health(service, instance, before, "heartbeat");
+  index(service, instance);
   return Unit{};
 }
 
@@ -128,6 +132,7 @@ Expected<Unit, Refusal> Registry::remove_service(const std::string& service) {
   const Service* s = find(service);
   if (s == nullptr) return unexpected(Refusal{Refusal::Kind::not_found, "service", "no service " + service});
   touch(service);
+  index_service(service, false);
   instance_count_ -= s->instances.size();
   services_.erase(service);
   staged_.push_back(RemovedService{service});
@@ -147,6 +152,7 @@ void Registry::apply_check_results(const std::vector<CheckResult>& results) {
     check.output = result.output;
     check.last_check = result.checked_at;
     note_health(result.service, instance->second, before, "check");
+    index(result.service, instance->second);
   }
 }
 
@@ -164,29 +170,50 @@ void Registry::note_health(const std::string& service, Instance& instance, Healt
 
 void Registry::expire() {
   const TimePoint now = clock_.now();
-  for (auto& [name, service] : services_) {
-    for (auto& [id, instance] : service.instances) {
-      const auto& ttl = instance.registration.ttl;
-      if (!ttl || instance.ttl_expired || now - instance.last_heartbeat <= *ttl) continue;
-      const Health before = instance.health();
-      instance.ttl_expired = true;
-      // Critical since the TTL ran out, not since this sweep noticed.
-      if (!instance.critical_since) instance.critical_since = instance.last_heartbeat + *ttl;
-      note_health(name, instance, before, "heartbeat ttl lapsed");
-    }
+  while (!ttl_deadlines_.empty() && ttl_deadlines_.begin()->first < now) {
+    const auto [service, id] = ttl_deadlines_.begin()->second;
+    Instance& instance = services_.at(service).instances.at(id);
+    const Health before = instance.health();
+    instance.ttl_expired = true;
+    // Critical since the TTL ran out, not since this sweep noticed.
+    if (!instance.critical_since) instance.critical_since = *instance.ttl_due;
+    note_health(service, instance, before, "heartbeat ttl lapsed");
+    index(service, instance);  // leaves the TTL index, may enter the deregistration one
   }
-  // After the lapses, so that a late run removes an instance whose TTL lapsed long ago.
-  std::vector<std::pair<std::string, std::string>> gone;
-  for (const auto& [name, service] : services_) {
-    for (const auto& [id, instance] : service.instances) {
-      const auto& after = instance.registration.deregister_after;
-      if (after && instance.critical_since && now - *instance.critical_since >= *after) gone.emplace_back(name, id);
-    }
+  while (!deregister_deadlines_.empty() && deregister_deadlines_.begin()->first <= now) {
+    const auto [service, id] = deregister_deadlines_.begin()->second;
+    log::info("instance_deregistered", {{"service", service}, {"instance", id}, {"reason", "critical past deregister_after"}});
+    staged_.push_back(RemovedInstance{service, id});
+    erase_instance(service, id);
   }
-  for (const auto& [name, id] : gone) {
-    log::info("instance_deregistered", {{"service", name}, {"instance", id}, {"reason", "critical past deregister_after"}});
-    staged_.push_back(RemovedInstance{name, id});
-    erase_instance(name, id);
+}
+
+void Registry::index(const std::string& service, Instance& instance) {
+  unindex(service, instance);
+  const auto& r = instance.registration;
+  instance.ttl_due.reset();
+  instance.deregister_due.reset();
+  if (r.ttl && !instance.ttl_expired) {
+    instance.ttl_due = instance.last_heartbeat + *r.ttl;
+    ttl_deadlines_.insert({*instance.ttl_due, {service, instance.id}});
+  }
+  if (r.deregister_after && instance.critical_since) {
+    instance.deregister_due = *instance.critical_since + *r.deregister_after;
+    deregister_deadlines_.insert({*instance.deregister_due, {service, instance.id}});
+  }
+}
+
+void Registry::unindex(const std::string& service, const Instance& instance) {
+  if (instance.ttl_due) ttl_deadlines_.erase({*instance.ttl_due, {service, instance.id}});
+  if (instance.deregister_due) deregister_deadlines_.erase({*instance.deregister_due, {service, instance.id}});
+}
+
+void Registry::index_service(const std::string& service, bool add) {
+  const auto it = services_.find(service);
+  if (it == services_.end()) return;
+  for (auto& [id, instance] : it->second.instances) {
+    if (add) index(service, instance);
+    else unindex(service, instance);
   }
 }
 
@@ -207,7 +234,11 @@ Service& Registry::service_for_write(const std::string& service) {
 
 void Registry::erase_instance(const std::string& service, const std::string& id) {
   Service& s = service_for_write(service);
-  if (s.instances.erase(id) > 0) --instance_count_;
+  const auto it = s.instances.find(id);
+  if (it == s.instances.end()) return;
+  unindex(service, it->second);
+  s.instances.erase(it);
+  --instance_count_;
 }
 
 void Registry::recount() {
@@ -220,8 +251,13 @@ std::set<std::string> Registry::commit() {
     store_.commit(staged_);
   } catch (const StoreError&) {
     for (auto& [name, before] : before_batch_) {
-      if (before) services_[name] = std::move(*before);
-      else services_.erase(name);
+      index_service(name, false);
+      if (before) {
+        services_[name] = std::move(*before);
+        index_service(name, true);
+      } else {
+        services_.erase(name);
+      }
     }
     recount();
     staged_.clear();

@@ -65,12 +65,21 @@ class Registry {
   void note_health(const std::string& service, Instance& instance, Health before, const char* reason);
   std::optional<Refusal> check_conflicts(const std::string& service, const std::string& id, const Registration& r) const;
   void recount();
+  /// Files the instance's TTL and deregistration deadlines in the index, replacing old ones,
+  /// so expire() costs what expires, not the size of the registry.
+  void index(const std::string& service, Instance& instance);
+  void unindex(const std::string& service, const Instance& instance);
+  void index_service(const std::string& service, bool add);
 
   Store& store_;
   const Clock& clock_;
   std::function<bool(const std::string&)> is_reserved_name_;
   std::map<std::string, Service> services_;
   std::size_t instance_count_ = 0;
+
+  using Deadline = std::pair<TimePoint, std::pair<std::string, std::string>>;  // due, (service, id)
+  std::set<Deadline> ttl_deadlines_;
+  std::set<Deadline> deregister_deadlines_;
 
   std::vector<StoreChange> staged_;
   std::map<std::string, std::optional<Service>> before_batch_;  // nullopt: did not exist
