@@ -70,9 +70,9 @@ void ZoneAnswer::write_negative(const NamePosition& name) {
     truncated_ = true;
 }
 
-std::size_t ZoneAnswer::rotation_start(const zone::RRset& set) {
+std::size_t ZoneAnswer::next_rotation(const zone::RRset& set) {
   if (set.rotation_slot >= rotation_.size()) return 0;
-  return rotation_[set.rotation_slot]++ % set.record_count;
+  return rotation_[set.rotation_slot]++;
 }
 
 bool ZoneAnswer::add_rrset(Section section, std::uint16_t owner_offset, const zone::Zone& zone, const zone::RRset& set) {
@@ -81,7 +81,7 @@ bool ZoneAnswer::add_rrset(Section section, std::uint16_t owner_offset, const zo
   const bool collect = set.type != dns::type::CNAME;
   const auto records = zone.records(set);
   const std::size_t n = records.size();
-  const std::size_t start = rotation_start(set);
+  const std::size_t turn = next_rotation(set);
   const std::size_t count = set.max_records != 0 && set.max_records < n ? set.max_records : n;
   bool ok = true;
   if (set.type == dns::type::SRV && set.rotation_slot != zone::no_rotation) {
@@ -93,12 +93,12 @@ bool ZoneAnswer::add_rrset(Section section, std::uint16_t owner_offset, const zo
       while (end < n && dns::read_u16(zone.tail(records[end]).data() + 10) == priority) ++end;
       const std::size_t length = end - run;
       for (std::size_t k = 0; k < length && ok; ++k)
-        ok = add_record(section, owner_offset, zone, records[run + (start + k) % length], collect);
+        ok = add_record(section, owner_offset, zone, records[run + (turn + k) % length], collect);
       run = end;
     }
   } else {
     for (std::size_t k = 0; k < count && ok; ++k)
-      ok = add_record(section, owner_offset, zone, records[(start + k) % n], collect);
+      ok = add_record(section, owner_offset, zone, records[(turn + k) % n], collect);
   }
   if (!ok) {
     // No partial RRsets: the client retries over TCP (RFC 2181 §9).

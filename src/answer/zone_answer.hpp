@@ -48,8 +48,9 @@ class ZoneAnswer {
   bool add_record(dns::Section section, std::uint16_t owner_offset, const zone::Zone& zone, const zone::Record& record,
                   bool collect_target);
   void add_target_addresses(bool required);
-  /// Where a rotating RRset starts this time; 0 for RRsets that do not rotate.
-  std::size_t rotation_start(const zone::RRset& set);
+  /// This thread's turn counter for a rotating RRset (then advanced); 0 for RRsets that do
+  /// not rotate. Each run of equal SRV priority starts at turn % (its length).
+  std::size_t next_rotation(const zone::RRset& set);
 
   const zone::ServedZone& served_;
   const zone::Zone& apex_zone_;

@@ -175,10 +175,6 @@ class RegistryAnswers(unittest.TestCase):
             # The SRV targets resolve on their own.
             self.assertEqual(addresses(query(b, target["c"], "AAAA"), "AAAA"), ["2001:db8::c"])
 
-    # Known bug (src/answer/zone_answer.cpp, ZoneAnswer::add_rrset): each priority run rotates
-    # by (counter % record_count) % run_length, so with 3 records of which 2 share a priority
-    # the first one leads 4 answers in 6 (a b a a b a). Fix: rotate a run by counter % run_length.
-    @unittest.expectedFailure
     def test_srv_rotation_within_a_priority_is_round_robin(self):
         with Beacond(config=config(threads=1)) as b:
             b.register("web", "a", {"address": "10.0.2.1", "port": 80, "priority": 10})
