@@ -7,7 +7,7 @@ set -eu
 build="cmake g++ make ccache pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev \
   libldns-dev libc-ares-dev libyaml-cpp-dev doctest-dev libsqlite3-dev"
-test_tools="bind9-dnsutils knot-dnsutils ldnsutils curl python3 iproute2"
+test_tools="bind9-dnsutils knot-dnsutils ldnsutils curl python3 iproute2 util-linux unbound dnsmasq-base"
 
 wanted="$build"
 [ "${1:-}" = "--test" ] && wanted="$build $test_tools"
@@ -26,3 +26,11 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The tests run unbound in the foreground on their own ports: its package's system service
+# (port 53, and resolv.conf where resolvconf is installed) must not run on the host.
+# (dnsmasq-base is the binary alone, without the dnsmasq service.)
+case " $missing " in *" unbound "*)
+  if [ -d /run/systemd/system ]; then systemctl disable --now unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+  else invoke-rc.d unbound stop >/dev/null 2>&1 || true; fi
+  update-rc.d unbound disable >/dev/null 2>&1 || true ;;
+esac
