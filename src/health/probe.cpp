@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
@@ -45,9 +46,16 @@ class Probe : public std::enable_shared_from_this<Probe> {
     request_.method_string(spec_.method);
     request_.target(spec_.target);
     request_.version(11);
-    request_.set(bhttp::field::host, spec_.host + ":" + std::to_string(spec_.port));
+    // An IPv6 literal goes in brackets (RFC 7230 §5.4); a "Host" the check gives replaces
+    // ours rather than adding a second one, which servers must refuse with 400.
+    const bool v6 = spec_.host.find(':') != std::string::npos;
+    request_.set(bhttp::field::host,
+                 (v6 ? "[" + spec_.host + "]" : spec_.host) + ":" + std::to_string(spec_.port));
     request_.set(bhttp::field::user_agent, "beacon-health-check");
     request_.set(bhttp::field::connection, "close");
+    for (const auto& [name, value] : spec_.headers) {
+      if (beast::iequals(name, "host")) request_.erase(bhttp::field::host);
+    }
     for (const auto& [name, value] : spec_.headers) request_.insert(name, value);
     bhttp::async_write(stream_, request_, [self = shared_from_this()](beast::error_code e, std::size_t) {
       self->on_write(e);
