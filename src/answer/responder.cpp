@@ -66,7 +66,11 @@ std::size_t Responder::respond(const zone::Snapshot& snapshot, std::span<const s
                                Transport transport, std::span<std::uint8_t> out) {
   dns::Query& q = query_;
   const ParseOutcome outcome = dns::parse_query(request, q);
-  if (outcome == ParseOutcome::drop) return 0;
+  const auto t = static_cast<std::size_t>(transport);
+  if (outcome == ParseOutcome::drop) {
+    stats_.dropped[t].add();
+    return 0;
+  }
 
   dns::ResponseWriter writer(out, response_limit(q, transport, options_.max_udp_payload));
   writer.write_header(q.id, response_flags(q));
@@ -86,7 +90,11 @@ std::size_t Responder::respond(const zone::Snapshot& snapshot, std::span<const s
   writer.set_rcode(rcode);
   // RFC 3225 §3: the DO bit of the query is copied into the response.
   if (echo_opt) writer.add_opt(options_.max_udp_payload, static_cast<std::uint8_t>(rcode >> 4), q.dnssec_ok);
-  return writer.finish();
+  const std::size_t length = writer.finish();
+  stats_.queries[t][q.has_question ? ResponseStats::qtype_slot(q.qtype) : ResponseStats::qtypes.size()].add();
+  stats_.responses[t][ResponseStats::rcode_slot(rcode)].add();
+  if ((out[2] & 0x02) != 0) stats_.truncated[t].add();
+  return length;
 }
 
 }  // namespace beacon::answer

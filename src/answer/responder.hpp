@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "answer/response_stats.hpp"
 #include "dns/constants.hpp"
 #include "dns/query.hpp"
 #include "zone/snapshot.hpp"
@@ -31,6 +32,11 @@ class Responder {
   std::size_t respond(const zone::Snapshot& snapshot, std::span<const std::uint8_t> request, Transport transport,
                       std::span<std::uint8_t> out);
 
+  /// Counters of everything this responder answered; read from other threads on scrape.
+  const ResponseStats& stats() const { return stats_; }
+  /// The query of the last respond() call (for query logging), valid until the next call.
+  const dns::Query& last_query() const { return query_; }
+
  private:
   std::span<std::uint32_t> rotation_counters(const zone::Snapshot& snapshot);
 
@@ -39,6 +45,7 @@ class Responder {
   /// Round-robin counters of this thread, by RRset::rotation_slot: rotation without a
   /// shared atomic, and without ever mutating the snapshot.
   std::vector<std::uint32_t> rotation_;
+  ResponseStats stats_;
 };
 
 }  // namespace beacon::answer

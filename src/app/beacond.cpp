@@ -53,6 +53,7 @@ int beacond_main(int argc, const char* const* argv) {
   try {
     config::Config cfg = resolve_config(cli);
     log::set_level(cfg.log.level);
+    log::set_format(cfg.log.format);
     Daemon daemon(cli, std::move(cfg));
     return daemon.run();
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <csignal>
 
+#include "app/metrics.hpp"
 #include "common/log.hpp"
 
 namespace beacon::app {
@@ -27,6 +28,7 @@ server::ServerOptions server_options(const config::Config& config) {
   options.tcp_idle_timeout = config.dns.tcp.idle_timeout;
   options.tcp_max_connections = config.dns.tcp.max_connections;
   options.tcp_max_connections_per_client = config.dns.tcp.max_connections_per_client;
+  options.log_queries = config.log.queries;
   return options;
 }
 
@@ -46,7 +48,9 @@ Daemon::Daemon(CommandLine cli, config::Config config)
                 });
               }),
       dns_(server_options(config_), dns_data_.slot()),
-      api_(writer_, [this](const std::string& service) { return dns_data_.fails_open(service); }),
+      api_(
+          writer_, [this](const std::string& service) { return dns_data_.fails_open(service); },
+          [this] { return render_metrics({dns_, registry_, writer_, health_, api_}); }),
       http_(control_, http_options(config_), api_),
       signals_(control_, SIGTERM, SIGINT, SIGHUP),
       expiry_timer_(control_) {
@@ -130,6 +134,9 @@ void Daemon::reload() {
       log::warn("restart_required", {{"reason", "dns.listen, dns.threads, http.listen and storage.path change only on restart"}});
     dns_data_.reload(next, registry_);
     log::set_level(next.log.level);
+    log::set_format(next.log.format);
+    if (next.log.queries != config_.log.queries)
+      log::warn("restart_required", {{"reason", "log.queries changes only on restart"}});
     config_ = std::move(next);
     log::info("reloaded");
   } catch (const std::exception& e) {

@@ -11,6 +11,25 @@ namespace beacon::log {
 namespace {
 
 std::atomic<Level> current_level{Level::info};
+std::atomic<Format> current_format{Format::text};
+
+void append_json_string(std::string& line, std::string_view value) {
+  line += '"';
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      line += '\\';
+      line += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      line += buf;
+    } else {
+      line += c;
+    }
+  }
+  line += '"';
+}
 
 bool needs_quotes(std::string_view value) {
   if (value.empty()) return true;
@@ -72,6 +91,14 @@ std::string_view level_name(Level level) {
   return "info";
 }
 
+std::optional<Format> parse_format(std::string_view text) {
+  if (text == "text") return Format::text;
+  if (text == "json") return Format::json;
+  return std::nullopt;
+}
+
+void set_format(Format format) { current_format.store(format, std::memory_order_relaxed); }
+
 void set_level(Level level) { current_level.store(level, std::memory_order_relaxed); }
 
 bool is_enabled(Level level) { return level >= current_level.load(std::memory_order_relaxed); }
@@ -79,6 +106,23 @@ bool is_enabled(Level level) { return level >= current_level.load(std::memory_or
 void write(Level level, std::string_view event, std::initializer_list<Field> fields) {
   std::string line;
   line.reserve(128);
+  if (current_format.load(std::memory_order_relaxed) == Format::json) {
+    line += "{\"ts\":\"";
+    append_timestamp(line);
+    line += "\",\"level\":\"";
+    line += level_name(level);
+    line += "\",\"event\":";
+    append_json_string(line, event);
+    for (const auto& field : fields) {
+      line += ',';
+      append_json_string(line, field.key);
+      line += ':';
+      append_json_string(line, field.value);
+    }
+    line += "}\n";
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+    return;
+  }
   append_timestamp(line);
   line += " level=";
   line += level_name(level);

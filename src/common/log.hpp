@@ -18,6 +18,11 @@ enum class Level : std::uint8_t { debug, info, warn, error };
 std::optional<Level> parse_level(std::string_view text);
 std::string_view level_name(Level level);
 
+enum class Format : std::uint8_t { text, json };
+std::optional<Format> parse_format(std::string_view text);
+/// text: `ts level=info event=x key=value`; json: one JSON object per line.
+void set_format(Format format);
+
 void set_level(Level level);
 bool is_enabled(Level level);
 

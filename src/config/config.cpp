@@ -185,6 +185,13 @@ void read_log(Section section, LogConfig& log_config) {
     if (!level) section.fail(key, "must be one of debug, info, warn, error, not '" + text + "'");
     log_config.level = *level;
   });
+  section.field("format", [&](const YAML::Node& v, const std::string& key) {
+    const std::string text = scalar(section, v, key);
+    const auto format = log::parse_format(text);
+    if (!format) section.fail(key, "must be text or json, not '" + text + "'");
+    log_config.format = *format;
+  });
+  section.field("queries", [&](const YAML::Node& v, const std::string& key) { log_config.queries = boolean(section, v, key); });
   section.reject_unknown_keys();
 }
 

@@ -66,6 +66,8 @@ struct StorageConfig {
 
 struct LogConfig {
   log::Level level = log::Level::info;
+  log::Format format = log::Format::text;
+  bool queries = false;  // one line per DNS query
 };
 
 struct Config {

@@ -59,7 +59,8 @@ void HealthChecker::schedule_stats() {
     if (ec) return;
     const LatenessStats stats = lateness();
     if (stats.samples > 0) {
-      log::info("health_check_stats", {{"checks", checks_.size()}, {"runs", stats.samples}, {"in_flight", in_flight_},
+      log::info("health_check_stats", {{"checks", checks_.size()}, {"runs_total", stats_.runs.value()},
+                                       {"sampled", stats.samples}, {"in_flight", in_flight_},
                                        {"late_p50_ms", stats.p50_ms}, {"late_p90_ms", stats.p90_ms},
                                        {"late_p99_ms", stats.p99_ms}, {"late_max_ms", stats.max_ms}});
     }
@@ -141,6 +142,8 @@ void HealthChecker::on_observation(const std::string& key, std::uint64_t generat
   if (it == checks_.end() || it->second->generation != generation) return;
   RunningCheck& check = *it->second;
   check.in_flight = false;
+  stats_.runs.add();
+  if (observation.status == Health::critical) stats_.failures.add();
   const Health status = check.threshold.observe(observation.status);
   report({check.target.service, check.target.id, status, std::move(observation.output), clock_.now()});
   // Fixed rate from the schedule; slots missed while the probe ran are skipped.

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/counter.hpp"
 #include "health/check_status.hpp"
 #include "registry/check_spec.hpp"
 
@@ -73,6 +74,12 @@ class HealthChecker {
   /// stats log line (every options.stats_interval). Thread-safe.
   LatenessStats lateness() const;
 
+  struct Stats {
+    Counter runs;      // probes completed
+    Counter failures;  // probes that observed critical
+  };
+  const Stats& stats() const { return stats_; }
+
  private:
   struct RunningCheck;
 
@@ -104,6 +111,7 @@ class HealthChecker {
   bool batch_armed_ = false;
   boost::asio::steady_timer stats_timer_;
 
+  Stats stats_;
   mutable std::mutex lateness_mutex_;
   std::vector<double> lateness_ms_;  // ring buffer of recent samples
   std::size_t lateness_next_ = 0;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/log.hpp"
 #include "registry/registration_codec.hpp"
 
 namespace beacon::http {
@@ -107,11 +108,48 @@ std::variant<json::value, Response> read_json_body(const Request& request) {
 
 bool has_body_framing(const Request& request) { return request.has_content_length() || request.chunked(); }
 
+/// A route's name for metrics: the path with its variable parts left out.
+std::string route_name(const std::vector<std::string_view>& path) {
+  if (path.size() == 1 && (path[0] == "healthz" || path[0] == "metrics")) return std::string(path[0]);
+  if (path.size() < 2 || path[0] != "v1" || path[1] != "services") return "other";
+  switch (path.size()) {
+    case 2: return "services";
+    case 3: return "service";
+    case 5: return "instance";
+    case 6: return "heartbeat";
+    default: return "other";
+  }
+}
+
 }  // namespace
 
 void Api::handle(const Request& request, Reply reply) {
+  // Counted when the response goes out, so writes count with the status they ended with.
+  route(request, [this, name = route_name(split_path(request.target())), reply = std::move(reply)](Response r) {
+    ++requests_[{name, r.result_int()}];
+    reply(std::move(r));
+  });
+}
+
+void Api::write_metrics(MetricsText& out) const {
+  out.family("beacon_api_requests_total", "counter", "Registration API requests by route and status.");
+  for (const auto& [key, count] : requests_) {
+    const std::string status = std::to_string(key.second);
+    out.sample("beacon_api_requests_total", {{"route", key.first}, {"status", status}}, count);
+  }
+}
+
+void Api::route(const Request& request, Reply reply) {
   const auto path = split_path(request.target());
   const verb method = request.method();
+  if (path.size() == 1 && path[0] == "metrics") {
+    if (method != verb::get) return reply(method_not_allowed("GET"));
+    Response r{status::ok, 11};
+    r.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+    r.body() = metrics_();
+    r.prepare_payload();
+    return reply(std::move(r));
+  }
   if (path.size() == 1 && path[0] == "healthz") {
     if (method != verb::get && method != verb::head) return reply(method_not_allowed("GET, HEAD"));
     return reply(json_response(status::ok, json::object{{"status", "ok"}}));
@@ -152,10 +190,13 @@ void Api::put_instance(const Request& request, const std::string& service, const
   auto outcome = writer_.registry().put_instance(service, id, std::move(registration).value());
   if (!outcome) return reply(refusal_response(outcome.error()));
   const auto& instance = writer_.registry().find(service)->instances.at(id);
-  const status code = *outcome == registry::PutOutcome::created ? status::created : status::ok;
+  const bool created = *outcome == registry::PutOutcome::created;
+  const status code = created ? status::created : status::ok;
   Response accepted = json_response(code, instance_json(service, instance));
   accepted.set(bhttp::field::location, "/v1/services/" + service + "/instances/" + id);
-  reply_after_commit(std::move(accepted), std::move(reply));
+  reply_after_commit(std::move(accepted), std::move(reply), [service, id, created] {
+    log::info(created ? "instance_registered" : "instance_replaced", {{"service", service}, {"instance", id}});
+  });
 }
 
 void Api::heartbeat(const Request& request, const std::string& service, const std::string& id, Reply reply) {
@@ -181,13 +222,16 @@ void Api::heartbeat(const Request& request, const std::string& service, const st
 void Api::delete_instance(const std::string& service, const std::string& id, Reply reply) {
   auto outcome = writer_.registry().remove_instance(service, id);
   if (!outcome) return reply(refusal_response(outcome.error()));
-  reply_after_commit(empty_response(status::no_content), std::move(reply));
+  reply_after_commit(empty_response(status::no_content), std::move(reply), [service, id] {
+    log::info("instance_deregistered", {{"service", service}, {"instance", id}, {"reason", "api"}});
+  });
 }
 
 void Api::delete_service(const std::string& service, Reply reply) {
   auto outcome = writer_.registry().remove_service(service);
   if (!outcome) return reply(refusal_response(outcome.error()));
-  reply_after_commit(empty_response(status::no_content), std::move(reply));
+  reply_after_commit(empty_response(status::no_content), std::move(reply),
+                     [service] { log::info("service_deleted", {{"service", service}}); });
 }
 
 Response Api::list_services() const {
@@ -216,8 +260,10 @@ Response Api::show_service(const std::string& name) const {
                                                 {"instances", std::move(instances)}});
 }
 
-void Api::reply_after_commit(Response accepted, Reply reply) {
-  writer_.commit_then([accepted = std::move(accepted), reply = std::move(reply)](bool durable) mutable {
+void Api::reply_after_commit(Response accepted, Reply reply, std::function<void()> on_durable) {
+  writer_.commit_then([accepted = std::move(accepted), reply = std::move(reply),
+                       on_durable = std::move(on_durable)](bool durable) mutable {
+    if (durable && on_durable) on_durable();
     if (durable) reply(std::move(accepted));
     else reply(error_response(status::service_unavailable, "the registry could not store the change; nothing was changed", ""));
   });

@@ -4,6 +4,10 @@
 // made them durable and visible in DNS (issue 3 §7), through `Reply`.
 
 #include <functional>
+#include <map>
+#include <string>
+
+#include "common/metrics_text.hpp"
 
 #include "http/response.hpp"
 #include "registry/writer.hpp"
@@ -14,8 +18,12 @@ class Api {
  public:
   using Reply = std::function<void(Response)>;
   /// `fails_open(service)`: whether DNS currently serves the service's critical instances.
-  Api(registry::Writer& writer, std::function<bool(const std::string&)> fails_open)
-      : writer_(writer), fails_open_(std::move(fails_open)) {}
+  /// `metrics()`: the Prometheus text for GET /metrics.
+  Api(registry::Writer& writer, std::function<bool(const std::string&)> fails_open, std::function<std::string()> metrics)
+      : writer_(writer), fails_open_(std::move(fails_open)), metrics_(std::move(metrics)) {}
+
+  /// Appends the API's own metrics (requests by route and status).
+  void write_metrics(MetricsText& out) const;
 
   void handle(const Request& request, Reply reply);
 
@@ -26,11 +34,16 @@ class Api {
   void delete_service(const std::string& service, Reply reply);
   Response list_services() const;
   Response show_service(const std::string& service) const;
-  /// Replies `accepted` once the staged write is durable, or 503 if the store refused it.
-  void reply_after_commit(Response accepted, Reply reply);
+  /// Replies `accepted` once the staged write is durable (after `on_durable`, which logs
+  /// it), or 503 if the store refused it.
+  void reply_after_commit(Response accepted, Reply reply, std::function<void()> on_durable = {});
+
+  void route(const Request& request, Reply reply);
 
   registry::Writer& writer_;
   std::function<bool(const std::string&)> fails_open_;
+  std::function<std::string()> metrics_;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // (route, status); control thread only
 };
 
 }  // namespace beacon::http

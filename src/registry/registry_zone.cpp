@@ -63,7 +63,7 @@ void RegistryZone::note_fail_open(const Service& service) {
   if (failing_open) {
     failing_open_.insert(service.name);
     log::warn("fail_open", {{"service", service.name}, {"instances", service.instances.size()},
-                            {"effect", "every instance is critical; serving all of them"}});
+                            {"effect", "no instance is servable; serving all of them"}});
   } else {
     failing_open_.erase(service.name);
     log::info("fail_open_ended", {{"service", service.name}});

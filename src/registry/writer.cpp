@@ -1,5 +1,7 @@
 #include "registry/writer.hpp"
 
+#include <chrono>
+
 #include "common/log.hpp"
 
 namespace beacon::registry {
@@ -14,12 +16,28 @@ void Writer::commit_then(std::function<void(bool)> done) {
   post_([this] { flush(); });
 }
 
+namespace {
+std::uint64_t micros_since(std::chrono::steady_clock::time_point start) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+}
+}  // namespace
+
 bool Writer::commit_now() {
   try {
+    auto start = std::chrono::steady_clock::now();
+    stats_.commits.add();
     const auto changed = registry_.commit();
-    if (!changed.empty()) publish_(changed);
+    stats_.commit_latency.record(micros_since(start));
+    if (!changed.empty()) {
+      start = std::chrono::steady_clock::now();
+      publish_(changed);
+      stats_.publishes.add();
+      stats_.publish_latency.record(micros_since(start));
+    }
     return true;
   } catch (const StoreError& e) {
+    stats_.commit_failures.add();
     log::error("store_commit_failed", {{"error", e.what()}, {"effect", "the batch was undone and refused"}});
     return false;
   }

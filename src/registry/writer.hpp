@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/counter.hpp"
 #include "registry/registry.hpp"
 
 namespace beacon::registry {
@@ -33,6 +34,15 @@ class Writer {
   /// Commits now (start-up, expiry timer). Returns false if the store refused.
   bool commit_now();
 
+  struct Stats {
+    Counter commits;           // store transactions attempted
+    Counter commit_failures;
+    LatencyHistogram commit_latency;   // registry.commit(): the SQLite transaction with its fsync
+    Counter publishes;
+    LatencyHistogram publish_latency;  // rebuilding changed services and publishing the snapshot
+  };
+  const Stats& stats() const { return stats_; }
+
  private:
   void flush();
 
@@ -41,6 +51,7 @@ class Writer {
   Publish publish_;
   std::vector<std::function<void(bool)>> waiting_;
   bool flush_posted_ = false;
+  Stats stats_;
 };
 
 }  // namespace beacon::registry

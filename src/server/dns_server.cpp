@@ -77,6 +77,12 @@ void DnsServer::bind_all() {
   }
 }
 
+std::vector<const ThreadContext*> DnsServer::thread_contexts() const {
+  std::vector<const ThreadContext*> contexts;
+  for (const auto& t : threads_) contexts.push_back(&t->context);
+  return contexts;
+}
+
 void DnsServer::start() {
   for (auto& t : threads_) {
     for (auto& u : t->udp) u->start();

@@ -31,6 +31,9 @@ class DnsServer {
   /// (forcibly after options.drain_timeout).
   void stop();
 
+  /// Every DNS thread's counters, for the metrics scrape (read with relaxed loads).
+  std::vector<const ThreadContext*> thread_contexts() const;
+
   /// The addresses actually bound (a requested port 0 replaced by the chosen one).
   const std::vector<ListenAddress>& bound() const { return bound_; }
 

@@ -20,6 +20,8 @@ struct ServerOptions {
   std::chrono::milliseconds tcp_idle_timeout{10'000};
   unsigned tcp_max_connections = 512;
   unsigned tcp_max_connections_per_client = 64;
+  /// Log every query at info (log.queries); off by default, it costs a line per query.
+  bool log_queries = false;
   /// How long SIGTERM waits for TCP sessions to finish before closing them.
   std::chrono::milliseconds drain_timeout{3'000};
 };

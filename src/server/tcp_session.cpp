@@ -1,6 +1,9 @@
 #include "server/tcp_session.hpp"
 
 #include <boost/asio/write.hpp>
+#include <chrono>
+
+#include "server/query_log.hpp"
 
 #include "common/log.hpp"
 #include "dns/message.hpp"
@@ -72,8 +75,12 @@ void TcpSession::answer_complete_messages() {
   while (input_.size() - pos >= 2) {
     const std::size_t length = dns::read_u16(input_.data() + pos);
     if (input_.size() - pos - 2 < length) break;  // partial message: wait for the rest
+    const auto started = std::chrono::steady_clock::now();
     const std::size_t response = context_.responder.respond(
         snapshot, {input_.data() + pos + 2, length}, answer::Transport::tcp, context_.tcp_scratch);
+    context_.latency[1].record(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()));
+    if (context_.options.log_queries) log_query(context_.responder, client_.to_string(), "tcp", response);
     pos += 2 + length;
     if (response == 0) continue;
     const std::size_t at = output_.size();

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "answer/responder.hpp"
+#include "common/counter.hpp"
 #include "dns/constants.hpp"
 #include "server/connection_limits.hpp"
 #include "server/server_options.hpp"
@@ -23,6 +24,9 @@ struct ThreadContext {
   const ServerOptions& options;
   ConnectionLimits& tcp_limits;  // shared by all threads
   std::array<std::uint8_t, dns::limits::max_message> tcp_scratch{};
+  /// Time from a query's arrival in user space to its answer being handed to the kernel;
+  /// for UDP measured per recvmmsg batch and shared out over its queries.
+  std::array<LatencyHistogram, 2> latency;  // [udp, tcp]
   bool stopping = false;
 };
 

@@ -1,8 +1,12 @@
 #include "server/udp_worker.hpp"
 
 #include <cerrno>
+#include <chrono>
+
+#include <arpa/inet.h>
 
 #include "common/log.hpp"
+#include "server/query_log.hpp"
 
 namespace beacon::server {
 
@@ -46,6 +50,7 @@ bool UdpWorker::serve_batch() {
       log::warn("udp_receive_failed", {{"errno", errno}});
     return false;
   }
+  const auto started = std::chrono::steady_clock::now();
   const zone::Snapshot& snapshot = context_.snapshots.load();
   unsigned answers = 0;
   for (int i = 0; i < received; ++i) {
@@ -53,6 +58,7 @@ bool UdpWorker::serve_batch() {
     const std::size_t length = context_.responder.respond(
         snapshot, {d.request.data(), rx_[static_cast<std::size_t>(i)].msg_len}, answer::Transport::udp,
         {d.response.data(), d.response.size()});
+    if (context_.options.log_queries) log_datagram(d.peer, length);
     if (length == 0) continue;
     tx_iov_[answers] = {d.response.data(), length};
     mmsghdr& out = tx_[answers];
@@ -64,7 +70,19 @@ bool UdpWorker::serve_batch() {
     ++answers;
   }
   send_responses(answers);
+  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  context_.latency[0].record(static_cast<std::uint64_t>(elapsed.count()) / static_cast<std::uint64_t>(received),
+                             static_cast<std::uint64_t>(received));
   return received == static_cast<int>(batch_size);
+}
+
+void UdpWorker::log_datagram(const sockaddr_storage& peer, std::size_t length) const {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (peer.ss_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(peer).sin_addr, host, sizeof host);
+  else if (peer.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr, host, sizeof host);
+  log_query(context_.responder, host, "udp", length);
 }
 
 void UdpWorker::send_responses(unsigned count) {

@@ -36,6 +36,7 @@ class UdpWorker {
   /// Receives, answers and sends one batch; false when the socket had nothing to read.
   bool serve_batch();
   void send_responses(unsigned count);
+  void log_datagram(const sockaddr_storage& peer, std::size_t length) const;
 
   boost::asio::ip::udp::socket socket_;
   ThreadContext& context_;
