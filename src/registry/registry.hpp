@@ -52,6 +52,8 @@ class Registry {
   /// Makes staged writes durable. Returns the services whose DNS records must be rebuilt
   /// (including ones now gone). Throws StoreError after undoing the staged writes.
   std::set<std::string> commit();
+  /// True if commit() has anything to store or report.
+  bool has_pending() const { return !staged_.empty() || !changed_.empty(); }
 
   const std::map<std::string, Service>& services() const { return services_; }
   const Service* find(const std::string& service) const;

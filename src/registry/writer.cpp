@@ -24,6 +24,7 @@ std::uint64_t micros_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 bool Writer::commit_now() {
+  if (!registry_.has_pending()) return true;
   try {
     auto start = std::chrono::steady_clock::now();
     stats_.commits.add();
