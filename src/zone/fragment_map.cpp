@@ -17,7 +17,9 @@ std::span<const std::uint8_t> bytes(const std::string& s) {
 
 const Zone* FragmentMap::find(std::span<const std::uint8_t> key) const {
   const std::uint64_t hash = dns::hash_lower_name(key);
-  const Bucket* bucket = buckets_[hash % bucket_count].get();
+  const Middle* middle = top_[top_index(hash)].get();
+  if (middle == nullptr) return nullptr;
+  const Bucket* bucket = (*middle)[middle_index(hash)].get();
   if (bucket == nullptr) return nullptr;
   auto it = std::lower_bound(bucket->begin(), bucket->end(), hash,
                              [](const Entry& e, std::uint64_t h) { return e.hash < h; });
@@ -30,30 +32,36 @@ const Zone* FragmentMap::find(std::span<const std::uint8_t> key) const {
 
 FragmentMap FragmentMap::with(const std::vector<Update>& updates) const {
   FragmentMap next = *this;
-  std::map<std::size_t, Bucket> touched;
+  // Copy-on-write working copies of the touched middles and buckets.
+  std::map<std::size_t, Middle> middles;
+  std::map<std::pair<std::size_t, std::size_t>, Bucket> buckets;
   for (const Update& u : updates) {
-    const std::string& wire = u.key;
-    const std::uint64_t hash = dns::hash_lower_name(bytes(wire));
-    const std::size_t index = hash % bucket_count;
-    auto [slot, fresh] = touched.try_emplace(index);
-    if (fresh && buckets_[index]) slot->second = *buckets_[index];
+    const std::uint64_t hash = dns::hash_lower_name(bytes(u.key));
+    const std::size_t t = top_index(hash);
+    const std::size_t m = middle_index(hash);
+    auto [middle, new_middle] = middles.try_emplace(t);
+    if (new_middle && top_[t]) middle->second = *top_[t];
+    auto [slot, new_bucket] = buckets.try_emplace({t, m});
+    if (new_bucket && middle->second[m]) slot->second = *middle->second[m];
     Bucket& bucket = slot->second;
-    auto it = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.key == wire; });
+    auto it = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.key == u.key; });
     if (it != bucket.end()) {
-      if (u.fragment) it->fragment = u.fragment;
-      else {
+      if (u.fragment) {
+        it->fragment = u.fragment;
+      } else {
         bucket.erase(it);
         --next.size_;
       }
     } else if (u.fragment) {
-      bucket.push_back({hash, wire, u.fragment});
+      bucket.push_back({hash, u.key, u.fragment});
       ++next.size_;
     }
   }
-  for (auto& [index, bucket] : touched) {
+  for (auto& [index, bucket] : buckets) {
     std::sort(bucket.begin(), bucket.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
-    next.buckets_[index] = bucket.empty() ? nullptr : std::make_shared<const Bucket>(std::move(bucket));
+    middles[index.first][index.second] = bucket.empty() ? nullptr : std::make_shared<const Bucket>(std::move(bucket));
   }
+  for (auto& [t, middle] : middles) next.top_[t] = std::make_shared<const Middle>(std::move(middle));
   return next;
 }
 

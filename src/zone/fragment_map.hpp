@@ -3,9 +3,12 @@
 // just below the zone's apex: one label ("web"), or two for RFC 2782 service names
 // ("_web._tcp"). Both keys of service web lead to its one fragment.
 //
-// Persistent: `with()` returns a new map that shares every bucket it did not touch, so
+// Persistent: `with()` returns a new map that shares everything it did not touch, so
 // publishing a change to one service costs the same with a hundred services or a hundred
-// thousand (issue 3 §9). Lookups are a hash, a bucket pick and a binary search.
+// thousand (issue 3 §9). It is a two-level hash trie of 64 x 64 buckets: an update copies
+// one top array, one middle array and the buckets it changes — about 130 pointers, not the
+// whole table, which would also touch every bucket's reference count. A lookup is a hash,
+// two array steps and a binary search.
 
 #include <array>
 #include <cstdint>
@@ -29,19 +32,23 @@ class FragmentMap {
   const Zone* find(std::span<const std::uint8_t> key) const;
   std::size_t size() const { return size_; }
 
-  /// A copy with `updates` applied; unchanged buckets are shared with this map.
+  /// A copy with `updates` applied; untouched parts are shared with this map.
   FragmentMap with(const std::vector<Update>& updates) const;
 
  private:
-  static constexpr std::size_t bucket_count = 1024;
+  static constexpr std::size_t fanout = 64;
   struct Entry {
     std::uint64_t hash;
     std::string key;  // wire form
     std::shared_ptr<const Zone> fragment;
   };
   using Bucket = std::vector<Entry>;  // sorted by hash
+  using Middle = std::array<std::shared_ptr<const Bucket>, fanout>;
 
-  std::array<std::shared_ptr<const Bucket>, bucket_count> buckets_{};
+  static std::size_t top_index(std::uint64_t hash) { return hash % fanout; }
+  static std::size_t middle_index(std::uint64_t hash) { return (hash / fanout) % fanout; }
+
+  std::array<std::shared_ptr<const Middle>, fanout> top_{};
   std::size_t size_ = 0;
 };
 

@@ -71,6 +71,21 @@ def address(n):
     return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
+def metric_sums(http_port):
+    """Sums and counts of the store-commit and snapshot-build histograms from /metrics."""
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=30)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    out = {}
+    for line in text.splitlines():
+        for name in ("beacon_store_commit_seconds", "beacon_snapshot_build_seconds"):
+            if line.startswith(name + "_sum "):
+                out[name + "_sum"] = float(line.split()[1])
+            elif line.startswith(name + "_count "):
+                out[name + "_count"] = float(line.split()[1])
+    return out
+
+
 def fill(http_port, size, workers=32):
     services = size // 5
 
@@ -100,7 +115,8 @@ def measure(beacond, size, registrations):
         dns_port, http_port = free_port(), free_port()
         proc = subprocess.Popen([beacond, "--dns-listen", f"127.0.0.1:{dns_port}",
                                  "--http-listen", f"127.0.0.1:{http_port}", "--data-dir", data,
-                                 "--zone-dir", tempfile.mkdtemp(), "--log-level", "warn"])
+                                 "--zone-dir", tempfile.mkdtemp(), "--log-level", "warn"],
+                                stderr=subprocess.DEVNULL)
         try:
             wait_ready(dns_port)
             t = time.time()
@@ -109,6 +125,7 @@ def measure(beacond, size, registrations):
             api = Api(http_port)
             latencies = []
             cpu_before = cpu_seconds(proc.pid)
+            metrics_before = metric_sums(http_port)
             for n in range(registrations):
                 service = f"svc-{n % (size // 5)}"
                 start = time.perf_counter()
@@ -118,6 +135,10 @@ def measure(beacond, size, registrations):
                 if rcode != 0 or answers != 1:
                     raise RuntimeError(f"new{n}.{service} not visible after its 2xx (rcode {rcode})")
             cpu = (cpu_seconds(proc.pid) - cpu_before) / registrations * 1e6
+            metrics_after = metric_sums(http_port)
+            def mean_us(name):
+                n = metrics_after[name + "_count"] - metrics_before[name + "_count"]
+                return (metrics_after[name + "_sum"] - metrics_before[name + "_sum"]) / max(n, 1) * 1e6
             rss = int(open(f"/proc/{proc.pid}/status").read().split("VmRSS:")[1].split()[0]) // 1024
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -126,7 +147,9 @@ def measure(beacond, size, registrations):
     pct = lambda p: latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
     return {"size": size, "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99),
             "mean_ms": statistics.mean(latencies), "cpu_us_per_registration": cpu,
-            "fill_s": fill_s, "rss_mib": rss}
+            "fill_s": fill_s, "rss_mib": rss,
+            "commit_us": mean_us("beacon_store_commit_seconds"),
+            "publish_us": mean_us("beacon_snapshot_build_seconds")}
 
 
 def main():
@@ -138,7 +161,8 @@ def main():
     args = ap.parse_args()
     rows = [measure(args.beacond, int(s), args.registrations) for s in args.sizes.split(",")]
     base = rows[0]
-    cols = ["size", "p50_ms", "p90_ms", "p99_ms", "mean_ms", "cpu_us_per_registration", "fill_s", "rss_mib"]
+    cols = ["size", "p50_ms", "p90_ms", "p99_ms", "mean_ms", "cpu_us_per_registration", "commit_us", "publish_us",
+            "fill_s", "rss_mib"]
     print("\t".join(cols + ["p50_vs_first", "cpu_vs_first"]))
     lines = []
     for r in rows:
