@@ -51,4 +51,34 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   systemd-analyze verify --man=no "$tmp/beacond.service" >"$tmp/verify" 2>&1 || { cat "$tmp/verify" >&2; fail "systemd-analyze verify failed"; }
   [ ! -s "$tmp/verify" ] || { cat "$tmp/verify" >&2; fail "systemd-analyze verify warns"; }
 fi
+# In CI (a throwaway machine, as root) the package is also installed for real with dpkg -i,
+# checked, and purged. policy-rc.d keeps the service from starting meanwhile (it would take
+# port 53); a developer's machine is never touched.
+if [ "${CI:-}" = "true" ] && [ "$(id -u)" -eq 0 ]; then
+  if dpkg-query -W -f='${Status}' beacon 2>/dev/null | grep -q "install ok installed"; then
+    fail "a beacon package is already installed here; not replacing it"
+  fi
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ -e "$policy" ]; then
+    rc=0; "$policy" beacond start >/dev/null 2>&1 || rc=$?
+    [ "$rc" -eq 101 ] || fail "$policy allows services to start; not installing beside it"
+  else
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=yes
+  fi
+  cleanup_install() {
+    dpkg --purge beacon >/dev/null 2>&1 || true
+    [ -z "$made_policy" ] || rm -f "$policy"
+    rm -rf "$tmp"
+  }
+  trap cleanup_install EXIT
+  DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log" >&2; fail "dpkg -i failed"; }
+  getent passwd beacon >/dev/null || fail "dpkg -i did not create the beacon user"
+  [ "$(stat -c %U /var/lib/beacon)" = beacon ] || fail "/var/lib/beacon is not owned by beacon"
+  /usr/bin/beacond --version >/dev/null || fail "the installed beacond does not run"
+  man -w beaconctl >/dev/null 2>&1 || [ -f /usr/share/man/man1/beaconctl.1.gz ] || fail "beaconctl(1) is not installed"
+  dpkg --purge beacon >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log" >&2; fail "dpkg --purge failed"; }
+  [ ! -e /usr/bin/beacond ] || fail "dpkg --purge left /usr/bin/beacond"
+  echo "check_deb: dpkg -i installed it, dpkg --purge removed it"
+fi
 echo "check_deb: ok: $(basename "$deb")"
