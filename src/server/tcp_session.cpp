@@ -61,16 +61,18 @@ void TcpSession::on_read(const boost::system::error_code& ec, std::size_t) {
     else closing_ = true;
     return;
   }
-  arm_idle_timer();
-  answer_complete_messages();
+  // The timer restarts only when a whole query was answered: a client trickling one byte at
+  // a time, never completing a message, is still closed after the idle timeout.
+  if (answer_complete_messages() > 0) arm_idle_timer();
   if (closing_) return;
   if (!write_in_progress_ && !output_.empty()) do_write();
   // Pipelining: keep reading while answers are being written, up to a bound on unsent output.
   if (output_.size() < max_queued_output) do_read();
 }
 
-void TcpSession::answer_complete_messages() {
+std::size_t TcpSession::answer_complete_messages() {
   std::size_t pos = 0;
+  std::size_t answered = 0;
   const zone::Snapshot& snapshot = context_.snapshots.load();
   while (input_.size() - pos >= 2) {
     const std::size_t length = dns::read_u16(input_.data() + pos);
@@ -82,6 +84,7 @@ void TcpSession::answer_complete_messages() {
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()));
     if (context_.options.log_queries) log_query(context_.responder, client_.to_string(), "tcp", response);
     pos += 2 + length;
+    ++answered;
     if (response == 0) continue;
     const std::size_t at = output_.size();
     output_.resize(at + 2 + response);
@@ -89,6 +92,7 @@ void TcpSession::answer_complete_messages() {
     std::copy_n(context_.tcp_scratch.data(), response, output_.data() + at + 2);
   }
   input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(pos));
+  return answered;
 }
 
 void TcpSession::do_write() {

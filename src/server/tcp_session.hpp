@@ -1,7 +1,10 @@
 #pragma once
 // One DNS-over-TCP connection (RFC 7766): two-octet length framing across partial reads and
-// writes, pipelined queries answered in order, and an idle timeout that also covers a client
-// stalling in the middle of a message. Lives on its DNS thread's io_context.
+// writes, pipelined queries answered in order, and an idle timeout that restarts only when a
+// complete query was answered, so a client stalling in, or trickling, a message is closed.
+// Queries are answered as soon as they are read; the unsent answers are bounded (reading
+// stops beyond 4 x 64 KiB), which bounds the queries in flight per connection.
+// Lives on its DNS thread's io_context.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,7 +32,8 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t bytes);
   /// Answers every complete message in the input buffer; a partial one waits for more input.
-  void answer_complete_messages();
+  /// Returns how many were answered (or dropped as malformed).
+  std::size_t answer_complete_messages();
   void do_write();
   void on_write(const boost::system::error_code& ec);
   void arm_idle_timer();

@@ -158,6 +158,29 @@ class TcpIdleTimeoutTest(unittest.TestCase):
         self.server.assert_serving(self)
 
 
+    def test_client_trickling_a_message_is_dropped(self):
+        """One byte every 500 ms (under the 1s idle timeout) never completes a query in time:
+        the timer restarts only on a complete query, so the client is dropped (slowloris)."""
+        s = self.connect()
+        query = frame(build_query("www.example.test", "A", qid=9))
+        start = time.monotonic()
+        closed = False
+        for byte in query:
+            try:
+                s.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            if harness.wait_closed_by_peer(s, 0.5) is not None:
+                closed = True
+                break
+            if time.monotonic() - start > CLOSE_BOUND:
+                break
+        self.assertTrue(closed, f"a client sending a byte every 500 ms held its connection for {CLOSE_BOUND}s")
+        self.assertLess(time.monotonic() - start, 1.0 + 2.0)
+        self.server.assert_serving(self)
+
+
 class TcpConnectionLimitTest(unittest.TestCase):
     """dns.tcp.max_connections: 3 (shared by both DNS threads)."""
 
