@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <string_view>
+
 #include <boost/json.hpp>
 
 #include "registry/registration_codec.hpp"
@@ -33,6 +35,7 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 5000);
   try {
+    check_integrity();  // before anything below writes to the file
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a commit survives power loss, not only a crash
     // Keep a large registry's B-tree in memory: a write then costs its pages, not reads.
@@ -55,6 +58,21 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
 }
 
 Store::~Store() { sqlite3_close(db_); }
+
+void Store::check_integrity() {
+  const auto refuse = [this](const std::string& why) {
+    throw StoreError("database " + path_.string() + " is corrupt or not a beacon database (" + why +
+                     "); it was left untouched: restore it from a backup, or move it aside to start with an "
+                     "empty registry");
+  };
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &raw, nullptr) != SQLITE_OK) refuse(sqlite3_errmsg(db_));
+  Statement check(raw);
+  const int rc = sqlite3_step(check.get());
+  if (rc != SQLITE_ROW) refuse(sqlite3_errmsg(db_));
+  const auto* first = reinterpret_cast<const char*>(sqlite3_column_text(check.get(), 0));
+  if (first == nullptr || std::string_view(first) != "ok") refuse(first ? first : "quick_check failed");
+}
 
 void Store::exec(const char* sql) {
   char* error = nullptr;

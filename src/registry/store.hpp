@@ -65,6 +65,9 @@ class Store {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  /// Throws a StoreError telling the operator what to do if the file is not a sound SQLite
+  /// database; runs before any write, so a damaged file is never changed.
+  void check_integrity();
   void exec(const char* sql);
   void apply(const StoreChange& change);
   std::filesystem::path path_;
