@@ -15,7 +15,25 @@ namespace {
 constexpr std::chrono::milliseconds expiry_interval{200};
 
 http::HttpOptions http_options(const config::Config& config) {
-  return {config.http.listen.address, config.http.listen.port};
+  http::HttpOptions options{config.http.listen.address, config.http.listen.port, config.http.max_connections, {}};
+  options.session = {config.http.request_timeout, config.http.idle_timeout, config.http.keepalive_requests};
+  return options;
+}
+
+std::vector<http::TokenGrant> token_grants(const config::Config& config) {
+  std::vector<http::TokenGrant> grants;
+  for (const auto& t : config.http.tokens) {
+    const auto scope = t.scope == config::TokenScope::admin   ? http::Scope::admin
+                       : t.scope == config::TokenScope::write ? http::Scope::write
+                                                              : http::Scope::read;
+    grants.push_back({t.secret, scope, t.services});
+  }
+  return grants;
+}
+
+bool http_limits_differ(const config::HttpConfig& a, const config::HttpConfig& b) {
+  return !(a.listen == b.listen) || a.request_timeout != b.request_timeout || a.idle_timeout != b.idle_timeout ||
+         a.max_connections != b.max_connections || a.keepalive_requests != b.keepalive_requests;
 }
 
 }  // namespace
@@ -54,6 +72,7 @@ Daemon::Daemon(CommandLine cli, config::Config config)
       http_(control_, http_options(config_), api_),
       signals_(control_, SIGTERM, SIGINT, SIGHUP),
       expiry_timer_(control_) {
+  api_.set_tokens(token_grants(config_));
   registry_.load();
   if (!writer_.commit_now()) throw registry::StoreError("cannot publish the stored registrations");
   log::info("registry_loaded", {{"store", store_.path().string()},
@@ -84,7 +103,7 @@ int Daemon::run() {
   health_.start();
   dns_.start();
   http_.start();
-  log::info("started", {{"pid", static_cast<long>(::getpid())}});
+  log::info("started", {{"pid", static_cast<long>(::getpid())}, {"api_tokens", config_.http.tokens.size()}});
   wait_for_signal();
   schedule_expiry();
   control_.run();
@@ -130,9 +149,12 @@ void Daemon::reload() {
   try {
     config::Config next = resolve_config(cli_);
     if (next.dns.listen != config_.dns.listen || next.dns.threads != config_.dns.threads ||
-        !(next.http.listen == config_.http.listen) || next.storage.path != config_.storage.path)
-      log::warn("restart_required", {{"reason", "dns.listen, dns.threads, http.listen and storage.path change only on restart"}});
+        next.storage.path != config_.storage.path)
+      log::warn("restart_required", {{"reason", "dns.listen, dns.threads and storage.path change only on restart"}});
+    if (http_limits_differ(next.http, config_.http))
+      log::warn("restart_required", {{"reason", "http keys other than http.tokens change only on restart"}});
     dns_data_.reload(next, registry_);
+    api_.set_tokens(token_grants(next));  // rotated tokens work, and revoked ones stop, from now on
     log::set_level(next.log.level);
     log::set_format(next.log.format);
     if (next.log.queries != config_.log.queries)

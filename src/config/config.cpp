@@ -4,7 +4,13 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <charconv>
 #include <functional>
 #include <set>
@@ -43,6 +49,8 @@ class Section {
   }
 
   Section child(const std::string& key) const { return Section(node_ ? node_[key] : YAML::Node(), qualified(key), file_); }
+  /// A mapping inside a list, e.g. the entry `http.tokens[2]`.
+  Section entry(const YAML::Node& node, std::string path) const { return Section(node, std::move(path), file_); }
 
   [[noreturn]] void fail(const std::string& key, const std::string& why) const {
     throw ConfigError(file_ + ": " + key + ": " + why);
@@ -139,9 +147,102 @@ void read_health(Section section, HealthConfig& health) {
   section.reject_unknown_keys();
 }
 
+/// A bearer token: 16 to 256 visible ASCII characters. The message never quotes it.
+std::string checked_secret(const Section& s, std::string secret, const std::string& key, const std::string& where) {
+  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
+  const bool visible = std::all_of(secret.begin(), secret.end(), [](char c) { return c > ' ' && c < 127; });
+  if (secret.size() < 16 || secret.size() > 256 || !visible)
+    s.fail(key, "the token" + where + " must be 16 to 256 visible ASCII characters (no spaces)");
+  return secret;
+}
+
+std::string token_from_file(const Section& s, const std::string& file, const std::string& key) {
+  std::ifstream in(file);
+  if (!in) s.fail(key, "cannot read the token file " + file + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return checked_secret(s, text.str(), key, " in " + file);
+}
+
+std::string token_from_env(const Section& s, const std::string& variable, const std::string& key) {
+  const char* value = std::getenv(variable.c_str());
+  if (value == nullptr) s.fail(key, "the environment variable " + variable + " is not set");
+  return checked_secret(s, value, key, " in $" + variable);
+}
+
+TokenScope token_scope(const Section& s, const YAML::Node& v, const std::string& key) {
+  const std::string text = scalar(s, v, key);
+  if (text == "read") return TokenScope::read;
+  if (text == "write") return TokenScope::write;
+  if (text == "admin") return TokenScope::admin;
+  s.fail(key, "must be read, write or admin, not '" + text + "'");
+}
+
+std::vector<std::string> service_prefixes(const Section& s, const YAML::Node& v, const std::string& key) {
+  if (!v.IsSequence() || v.size() == 0) s.fail(key, "must be a non-empty list of service-name prefixes");
+  std::vector<std::string> prefixes;
+  for (const auto& item : v) {
+    std::string prefix = scalar(s, item, key);
+    for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool label_chars = std::all_of(prefix.begin(), prefix.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+    });
+    if (prefix.empty() || prefix.size() > 63 || !label_chars)
+      s.fail(key, "'" + prefix + "' is not a service-name prefix (1-63 of a-z, 0-9 and '-')");
+    prefixes.push_back(std::move(prefix));
+  }
+  return prefixes;
+}
+
+TokenConfig read_token(Section entry, const std::string& path) {
+  TokenConfig token;
+  int sources = 0;
+  const auto source = [&](const char* key, std::string (*read)(const Section&, const std::string&, const std::string&)) {
+    entry.field(key, [&](const YAML::Node& v, const std::string& k) {
+      ++sources;
+      token.secret = read(entry, scalar(entry, v, k), k);
+    });
+  };
+  source("token", [](const Section& s, const std::string& text, const std::string& k) {
+    return checked_secret(s, text, k, "");
+  });
+  source("token_file", token_from_file);
+  source("token_env", token_from_env);
+  bool has_scope = false;
+  entry.field("scope", [&](const YAML::Node& v, const std::string& k) {
+    token.scope = token_scope(entry, v, k);
+    has_scope = true;
+  });
+  entry.field("services", [&](const YAML::Node& v, const std::string& k) { token.services = service_prefixes(entry, v, k); });
+  entry.reject_unknown_keys();
+  if (sources != 1) entry.fail(path, "needs exactly one of token, token_file or token_env");
+  if (!has_scope) entry.fail(path, "needs a scope: read, write or admin");
+  return token;
+}
+
 void read_http(Section section, HttpConfig& http) {
   section.field("listen", [&](const YAML::Node& v, const std::string& key) {
     http.listen = parse_endpoint(scalar(section, v, key), key);
+  });
+  section.field("tokens", [&](const YAML::Node& v, const std::string& key) {
+    if (!v.IsSequence()) section.fail(key, "must be a list of {token | token_file | token_env, scope, services}");
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const std::string path = key + "[" + std::to_string(i) + "]";
+      if (!v[i].IsMap()) section.fail(path, "must be a mapping with token, token_file or token_env, and scope");
+      http.tokens.push_back(read_token(section.entry(v[i], path), path));
+    }
+  });
+  section.field("request_timeout", [&](const YAML::Node& v, const std::string& key) {
+    http.request_timeout = duration(section, v, key);
+  });
+  section.field("idle_timeout", [&](const YAML::Node& v, const std::string& key) {
+    http.idle_timeout = duration(section, v, key);
+  });
+  section.field("max_connections", [&](const YAML::Node& v, const std::string& key) {
+    http.max_connections = static_cast<unsigned>(integer(section, v, key, 1, 1'000'000));
+  });
+  section.field("keepalive_requests", [&](const YAML::Node& v, const std::string& key) {
+    http.keepalive_requests = static_cast<unsigned>(integer(section, v, key, 1, 1'000'000));
   });
   section.reject_unknown_keys();
 }

@@ -56,8 +56,23 @@ struct HealthConfig {
   unsigned max_concurrent = 512;  // probes in flight at once
 };
 
+/// What a bearer token of the registration API may do; each scope includes the ones before it.
+enum class TokenScope { read, write, admin };
+
+/// One entry of http.tokens, its secret already read from the file or environment.
+struct TokenConfig {
+  std::string secret;                 // never logged, never part of an error message
+  TokenScope scope = TokenScope::read;
+  std::vector<std::string> services;  // service-name prefixes it is limited to; empty: all
+};
+
 struct HttpConfig {
   Endpoint listen{"127.0.0.1", 8054};
+  std::vector<TokenConfig> tokens;                   // empty: the API is open (loopback default)
+  std::chrono::milliseconds request_timeout{10'000};  // one request, first byte to last
+  std::chrono::milliseconds idle_timeout{60'000};     // between requests of a keep-alive connection
+  unsigned max_connections = 256;
+  unsigned keepalive_requests = 1000;  // requests per connection before it is closed
 };
 
 struct StorageConfig {

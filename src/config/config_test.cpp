@@ -156,3 +156,39 @@ TEST_CASE("the shipped sample configuration is valid and shows every key") {
     CHECK_MESSAGE(text.find(key) != std::string::npos, key);
   }
 }
+
+TEST_CASE("http limits and tokens are read, from the file, a file and the environment") {
+  TempConfig secret("file-token-0123456789\n");
+  ::setenv("BEACON_TEST_TOKEN", "env-token-0123456789", 1);
+  TempConfig file("http:\n"
+                  "  request_timeout: 5s\n  idle_timeout: 30s\n  max_connections: 7\n  keepalive_requests: 3\n"
+                  "  tokens:\n"
+                  "    - {token: inline-token-0123456789, scope: admin}\n"
+                  "    - {token_file: " + secret.path.string() + ", scope: write, services: [Web, api-]}\n"
+                  "    - {token_env: BEACON_TEST_TOKEN, scope: read}\n");
+  const auto c = cfg::load_file(file.path);
+  CHECK(c.http.request_timeout == std::chrono::seconds(5));
+  CHECK(c.http.idle_timeout == std::chrono::seconds(30));
+  CHECK(c.http.max_connections == 7);
+  CHECK(c.http.keepalive_requests == 3);
+  REQUIRE(c.http.tokens.size() == 3);
+  CHECK(c.http.tokens[0].secret == "inline-token-0123456789");
+  CHECK(c.http.tokens[0].scope == cfg::TokenScope::admin);
+  CHECK(c.http.tokens[1].secret == "file-token-0123456789");
+  CHECK(c.http.tokens[1].services == std::vector<std::string>{"web", "api-"});
+  CHECK(c.http.tokens[2].secret == "env-token-0123456789");
+  CHECK(c.http.tokens[2].scope == cfg::TokenScope::read);
+  ::unsetenv("BEACON_TEST_TOKEN");
+}
+
+TEST_CASE("bad tokens are refused without quoting them") {
+  CHECK(error_of("http:\n  tokens:\n    - {token: short-secret, scope: read}\n").find("16 to 256") != std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {token: short-secret, scope: read}\n").find("short-secret") == std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {token: inline-token-0123456789}\n").find("needs a scope") != std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {token: inline-token-0123456789, scope: root}\n").find("http.tokens[0].scope") != std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {scope: read}\n").find("exactly one of") != std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {token_env: BEACON_TEST_UNSET_VARIABLE, scope: read}\n").find("is not set") != std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {token_file: /nonexistent/token, scope: read}\n").find("cannot read the token file") != std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {token: inline-token-0123456789, scope: read, services: [a.b]}\n").find("prefix") != std::string::npos);
+  CHECK(error_of("http:\n  tokens:\n    - {token: inline-token-0123456789, scope: read, color: red}\n").find("unknown key") != std::string::npos);
+}

@@ -100,10 +100,16 @@ std::variant<json::value, Response> read_json_body(const Request& request) {
   const auto type = request[bhttp::field::content_type];
   if (!type.empty() && type.substr(0, type.find(';')) != "application/json")
     return error_response(status::unsupported_media_type, "the body must be application/json", "Content-Type");
+  // Our own words and the position, not the parser's message: that is library text whose
+  // wording changes between Boost versions.
   json::error_code ec;
-  json::value value = json::parse(request.body(), ec);
-  if (ec) return error_response(status::bad_request, "the body is not valid JSON: " + ec.message(), "body");
-  return value;
+  json::stream_parser parser;
+  const std::size_t consumed = parser.write(request.body().data(), request.body().size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec)
+    return error_response(status::bad_request, "the body is not valid JSON (at byte " + std::to_string(consumed) + ")",
+                          "body");
+  return parser.release();
 }
 
 bool has_body_framing(const Request& request) { return request.has_content_length() || request.chunked(); }
@@ -142,6 +148,13 @@ void Api::write_metrics(MetricsText& out) const {
 void Api::route(const Request& request, Reply reply) {
   const auto path = split_path(request.target());
   const verb method = request.method();
+  if (path.size() == 1 && path[0] == "healthz") {
+    if (method != verb::get && method != verb::head) return reply(method_not_allowed("GET, HEAD"));
+    return reply(json_response(status::ok, json::object{{"status", "ok"}}));
+  }
+  // Everything else needs at least a read token when tokens are configured, checked before
+  // the path is looked at so a stranger learns nothing from 400s and 404s.
+  if (auto refused = refuse(request, Scope::read)) return reply(std::move(*refused));
   if (path.size() == 1 && path[0] == "metrics") {
     if (method != verb::get) return reply(method_not_allowed("GET"));
     Response r{status::ok, 11};
@@ -150,20 +163,25 @@ void Api::route(const Request& request, Reply reply) {
     r.prepare_payload();
     return reply(std::move(r));
   }
-  if (path.size() == 1 && path[0] == "healthz") {
-    if (method != verb::get && method != verb::head) return reply(method_not_allowed("GET, HEAD"));
-    return reply(json_response(status::ok, json::object{{"status", "ok"}}));
-  }
   if (path.size() < 2 || path[0] != "v1" || path[1] != "services")
     return reply(error_response(status::not_found, "no such endpoint", "path"));
+  route_services(request, path, std::move(reply));
+}
 
+void Api::route_services(const Request& request, const std::vector<std::string_view>& path, Reply reply) {
+  const verb method = request.method();
   PathNames names;
   if (path.size() == 2) {
     if (method != verb::get) return reply(method_not_allowed("GET"));
-    return reply(list_services());
+    const auto authorization = request[bhttp::field::authorization];
+    const TokenGrant* grant =
+        authorizer_.is_enabled() ? authorizer_.authenticate({authorization.data(), authorization.size()}) : nullptr;
+    return reply(list_services(grant));
   }
   if (path.size() == 3) {
     if (auto bad = read_names(path[2], "", names)) return reply(std::move(*bad));
+    const Scope needed = method == verb::delete_ ? Scope::admin : Scope::read;
+    if (auto refused = refuse(request, needed, names.service)) return reply(std::move(*refused));
     if (method == verb::get) return reply(show_service(names.service));
     if (method == verb::delete_) return delete_service(names.service, std::move(reply));
     return reply(method_not_allowed("GET, DELETE"));
@@ -171,6 +189,7 @@ void Api::route(const Request& request, Reply reply) {
   if (path[3] != "instances" || path.size() < 5 || path.size() > 6 || (path.size() == 6 && path[5] != "heartbeat"))
     return reply(error_response(status::not_found, "no such endpoint", "path"));
   if (auto bad = read_names(path[2], path[4], names)) return reply(std::move(*bad));
+  if (auto refused = refuse(request, Scope::write, names.service)) return reply(std::move(*refused));
   if (path.size() == 6) {
     if (method != verb::put) return reply(method_not_allowed("PUT"));
     return heartbeat(request, names.service, names.id, std::move(reply));
@@ -178,6 +197,17 @@ void Api::route(const Request& request, Reply reply) {
   if (method == verb::put) return put_instance(request, names.service, names.id, std::move(reply));
   if (method == verb::delete_) return delete_instance(names.service, names.id, std::move(reply));
   return reply(method_not_allowed("PUT, DELETE"));
+}
+
+std::optional<Response> Api::refuse(const Request& request, Scope scope, std::string_view service) const {
+  const auto authorization = request[bhttp::field::authorization];
+  const AuthResult result = authorizer_.check({authorization.data(), authorization.size()}, scope, service);
+  if (result.kind == AuthResult::Kind::allowed) return std::nullopt;
+  if (result.kind == AuthResult::Kind::forbidden) return error_response(status::forbidden, result.reason, "Authorization");
+  Response r = error_response(status::unauthorized, result.reason, "Authorization");
+  r.set(bhttp::field::www_authenticate,
+        authorization.empty() ? R"(Bearer realm="beacon")" : R"(Bearer realm="beacon", error="invalid_token")");
+  return r;
 }
 
 void Api::put_instance(const Request& request, const std::string& service, const std::string& id, Reply reply) {
@@ -234,9 +264,10 @@ void Api::delete_service(const std::string& service, Reply reply) {
                      [service] { log::info("service_deleted", {{"service", service}}); });
 }
 
-Response Api::list_services() const {
+Response Api::list_services(const TokenGrant* grant) const {
   json::array services;
   for (const auto& [name, service] : writer_.registry().services()) {
+    if (grant != nullptr && !grant->covers(name)) continue;
     std::size_t counts[3] = {0, 0, 0};
     for (const auto& [id, instance] : service.instances) ++counts[static_cast<int>(instance.health())];
     services.push_back(json::object{{"name", name},

@@ -9,7 +9,8 @@ namespace beacon::http {
 
 namespace asio = boost::asio;
 
-HttpListener::HttpListener(asio::io_context& io, const HttpOptions& options, Api& api) : acceptor_(io), api_(api) {
+HttpListener::HttpListener(asio::io_context& io, const HttpOptions& options, Api& api)
+    : acceptor_(io), api_(api), options_(options) {
   boost::system::error_code ec;
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options.address, ec), options.port);
   if (!ec) acceptor_.open(endpoint.protocol(), ec);
@@ -36,9 +37,20 @@ void HttpListener::do_accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (ec) log::warn("http_accept_failed", {{"error", ec.message()}});
-    else std::make_shared<HttpSession>(std::move(socket), api_)->start();
+    else admit(std::move(socket));
     if (acceptor_.is_open()) do_accept();
   });
+}
+
+void HttpListener::admit(asio::ip::tcp::socket socket) {
+  if (*open_ >= options_.max_connections) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    log::debug("http_connection_refused", {{"reason", "connection limit"}});
+    return;
+  }
+  ++*open_;
+  std::make_shared<HttpSession>(std::move(socket), api_, options_.session, open_)->start();
 }
 
 }  // namespace beacon::http

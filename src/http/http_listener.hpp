@@ -5,15 +5,19 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <memory>
 #include <string>
 
 #include "http/api.hpp"
+#include "http/http_session.hpp"
 
 namespace beacon::http {
 
 struct HttpOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8054;  // 0: any free port
+  unsigned max_connections = 256;  // beyond it new connections are closed at once
+  SessionLimits session;
 };
 
 class HttpListener {
@@ -27,8 +31,12 @@ class HttpListener {
  private:
   void do_accept();
 
+  void admit(boost::asio::ip::tcp::socket socket);
+
   boost::asio::ip::tcp::acceptor acceptor_;
   Api& api_;
+  HttpOptions options_;
+  std::shared_ptr<unsigned> open_ = std::make_shared<unsigned>(0);  // shared with the sessions, which may outlive this
   std::uint16_t port_ = 0;
 };
 

@@ -1,9 +1,12 @@
 #pragma once
-// One HTTP/1.1 connection of the registration API.
+// One HTTP/1.1 connection of the registration API, with the limits that keep an abusive
+// client from holding it: a deadline for each request (a slowloris client sending a byte at
+// a time is dropped), an idle timeout between keep-alive requests, and a cap on requests.
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -14,15 +17,30 @@ namespace beacon::http {
 namespace limits {
 constexpr std::size_t max_body = 64 * 1024;
 constexpr std::size_t max_header = 8 * 1024;
-constexpr std::chrono::seconds read_timeout{30};
 }  // namespace limits
+
+struct SessionLimits {
+  /// From the first byte of a request (or the accept, for the first one) to its last byte;
+  /// also bounds writing a response.
+  std::chrono::milliseconds request_timeout{10'000};
+  /// Waiting for the next request on a keep-alive connection.
+  std::chrono::milliseconds idle_timeout{60'000};
+  /// Requests on one connection; the last one is answered with Connection: close.
+  unsigned keepalive_requests = 1000;
+};
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, Api& api);
+  /// `open` counts the open sessions; this one is in it until destroyed.
+  HttpSession(boost::asio::ip::tcp::socket socket, Api& api, const SessionLimits& limits, std::shared_ptr<unsigned> open);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
   void start();
 
  private:
+  /// Between requests: waits up to the idle timeout for the first byte of the next one.
+  void wait_for_request();
   void do_read();
   void on_read(boost::beast::error_code ec);
   void send(Response response);
@@ -33,6 +51,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Api& api_;
+  SessionLimits limits_;
+  std::shared_ptr<unsigned> open_;
+  unsigned requests_ = 0;
 };
 
 }  // namespace beacon::http
