@@ -1,7 +1,5 @@
 // Any bytes in, over UDP and TCP: a well-formed response (checked by ldns) or a drop out,
 // never a write past the transport's limit.
-#include <ldns/ldns.h>
-
 #include <array>
 #include <cstdlib>
 #include <memory>
@@ -9,6 +7,9 @@
 #include "answer/responder.hpp"
 #include "zone/master_file.hpp"
 #include "zone/snapshot.hpp"
+
+// ldns last: its headers define macros that break C++ headers included after them.
+#include <ldns/ldns.h>
 
 namespace {
 
