@@ -259,11 +259,13 @@ def fill_worker(job):
 
 
 def fill_beacond(http_port, services, instances, procs=4, threads=16):
-    """PUT every instance over 64 keep-alive connections (4 processes x 16 threads)."""
-    import multiprocessing
-    jobs = [(http_port, services, instances, p, procs, threads) for p in range(procs)]
-    with multiprocessing.Pool(procs) as pool:
-        pool.map(fill_worker, jobs)
+    """PUT every instance over 64 keep-alive connections: 4 worker processes (plain subprocesses,
+    not multiprocessing: a forked pool can deadlock on exit) x 16 threads."""
+    workers = [spawn([sys.executable, os.path.abspath(__file__), "--fill-worker",
+                      ",".join(map(str, (http_port, services, instances, p, procs, threads)))]) for p in range(procs)]
+    for w in workers:
+        if w.wait(timeout=3600) != 0:
+            raise RuntimeError("a fill worker failed")
 
 
 # ---------------------------------------------------------------- servers
@@ -529,6 +531,8 @@ def median(xs):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--fill-worker":
+        return fill_worker(tuple(int(x) for x in sys.argv[2].split(",")))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--beacond", default=os.path.join(ROOT, "build-perf", "beacond"))
     ap.add_argument("--services", type=int, default=1000)
