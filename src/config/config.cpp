@@ -96,6 +96,16 @@ std::chrono::seconds whole_seconds(const Section& s, const YAML::Node& v, const 
   return std::chrono::duration_cast<std::chrono::seconds>(*d);
 }
 
+/// parse_endpoint's errors name the key; in a file they must name the file too (found by
+/// tools/fuzz/fuzz_config).
+Endpoint endpoint(const Section& s, const YAML::Node& v, const std::string& key) {
+  try {
+    return parse_endpoint(scalar(s, v, key), key);
+  } catch (const ConfigError& e) {
+    s.fail(key, e.what() + key.size() + 2);  // parse_endpoint's "<key>: " prefix, replaced
+  }
+}
+
 bool boolean(const Section& s, const YAML::Node& v, const std::string& key) {
   const std::string text = scalar(s, v, key);
   if (text == "true") return true;
@@ -222,7 +232,7 @@ TokenConfig read_token(Section entry, const std::string& path) {
 
 void read_http(Section section, HttpConfig& http) {
   section.field("listen", [&](const YAML::Node& v, const std::string& key) {
-    http.listen = parse_endpoint(scalar(section, v, key), key);
+    http.listen = endpoint(section, v, key);
   });
   section.field("tokens", [&](const YAML::Node& v, const std::string& key) {
     if (!v.IsSequence()) section.fail(key, "must be a list of {token | token_file | token_env, scope, services}");
@@ -256,7 +266,7 @@ void read_dns(Section section, DnsConfig& dns) {
   section.field("listen", [&](const YAML::Node& v, const std::string& key) {
     if (!v.IsSequence() || v.size() == 0) section.fail(key, "must be a non-empty list of ADDR:PORT");
     dns.listen.clear();
-    for (const auto& item : v) dns.listen.push_back(parse_endpoint(scalar(section, item, key), key));
+    for (const auto& item : v) dns.listen.push_back(endpoint(section, item, key));
   });
   section.field("threads", [&](const YAML::Node& v, const std::string& key) {
     dns.threads = static_cast<unsigned>(integer(section, v, key, 0, 256));

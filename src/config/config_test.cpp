@@ -123,6 +123,12 @@ TEST_CASE("bad values name the key and say why") {
   CHECK(error_of("dns: 5").find("dns: must be a mapping") != std::string::npos);
 }
 
+TEST_CASE("errors about addresses name the file too (fuzz_config regression)") {
+  const std::string e = error_of("dns:\n  listen: ['127.0.0.\x19\x19:53']\n");
+  CHECK(e.find(".yaml: dns.listen: '127.0.0.") != std::string::npos);
+  CHECK(error_of("http: {listen: 'nope:1'}").find(".yaml: http.listen: 'nope'") != std::string::npos);
+}
+
 TEST_CASE("YAML syntax errors give the file and line") {
   const std::string e = error_of("dns:\n  threads: 1\n  listen: [unclosed\n");
   CHECK(e.find(".yaml:") != std::string::npos);
