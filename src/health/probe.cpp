@@ -8,6 +8,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <memory>
 
@@ -64,14 +65,16 @@ class Probe : public std::enable_shared_from_this<Probe> {
 
   void on_write(beast::error_code ec) {
     if (ec) return finish({Health::critical, describe(ec, spec_)});
-    // Only the status line matters; a health endpoint's body is not read.
-    bhttp::async_read_header(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+    // The status line decides. The body (up to a small bound) is read too, so that the reset
+    // that ends the probe never cuts the endpoint off mid-response.
+    parser_.body_limit(max_body);
+    bhttp::async_read(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
       self->on_read(e);
     });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec) return finish({Health::critical, describe(ec, spec_)});
+    if (!parser_.is_header_done()) return finish({Health::critical, describe(ec, spec_)});
     const unsigned status = parser_.get().result_int();
     finish({health_for_http_status(status), "HTTP " + std::to_string(status)});
   }
@@ -91,7 +94,8 @@ class Probe : public std::enable_shared_from_this<Probe> {
   ProbeDone done_;
   bhttp::request<bhttp::empty_body> request_;
   beast::flat_buffer buffer_{8192};
-  bhttp::response_parser<bhttp::empty_body> parser_;
+  static constexpr std::uint64_t max_body = 64 * 1024;
+  bhttp::response_parser<bhttp::string_body> parser_;
 };
 
 }  // namespace

@@ -44,13 +44,13 @@ class FlipServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
+                outer.requests += 1  # counted on arrival: the probe may reset once it has the status
                 body = b"ok\n"
                 self.send_response(outer.status)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Connection", "close")
                 self.end_headers()
                 self.wfile.write(body)
-                outer.requests += 1
 
             do_HEAD = do_GET
 
