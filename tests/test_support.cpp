@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <sqlite3.h>
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -219,6 +221,17 @@ Decoded TestServer::ask_raw(const Bytes& request, answer::Transport transport) {
 
 Decoded TestServer::ask(const QuerySpec& spec, answer::Transport transport) {
   return ask_raw(make_query(spec), transport);
+}
+
+void exec_sql_beside(const std::filesystem::path& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  const std::string why = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
 }
 
 }  // namespace beacon::test

@@ -25,6 +25,10 @@ inline std::span<const std::uint8_t> as_span(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+/// Runs `sql` on a second SQLite connection to the database at `path` (to make a Store's
+/// next write fail, or inspect what it wrote); fails the test on an SQL error.
+void exec_sql_beside(const std::filesystem::path& path, const char* sql);
+
 /// tests/data/unit in the source tree.
 std::filesystem::path data_dir();
 

@@ -1,7 +1,6 @@
 #include "registry/registry.hpp"
 
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <boost/json.hpp>
 #include <memory>
@@ -55,17 +54,6 @@ std::vector<std::string> describe(const Registry& registry) {
   return out;
 }
 
-void exec_beside(const std::filesystem::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  const std::string why = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
-}
-
 /// A registry over a real store in a scratch directory, on a clock that moves when told.
 struct Fixture {
   beacon::test::TempDir dir;
@@ -91,11 +79,11 @@ struct Fixture {
     REQUIRE_MESSAGE(outcome.has_value(), (outcome ? std::string() : outcome.error().message));
   }
   void refuse_writes() {
-    exec_beside(db_path,
+    beacon::test::exec_sql_beside(db_path,
                 "CREATE TRIGGER refuse_insert BEFORE INSERT ON instances BEGIN SELECT RAISE(ABORT, 'test'); END;"
                 "CREATE TRIGGER refuse_delete BEFORE DELETE ON instances BEGIN SELECT RAISE(ABORT, 'test'); END;");
   }
-  void allow_writes() { exec_beside(db_path, "DROP TRIGGER refuse_insert; DROP TRIGGER refuse_delete;"); }
+  void allow_writes() { beacon::test::exec_sql_beside(db_path, "DROP TRIGGER refuse_insert; DROP TRIGGER refuse_delete;"); }
 };
 
 void check_conflict(const Expected<PutOutcome, Refusal>& result, const std::string& field) {

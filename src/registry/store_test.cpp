@@ -1,7 +1,6 @@
 #include "registry/store.hpp"
 
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <string>
@@ -34,18 +33,6 @@ std::vector<std::string> rows(Store& store) {
     out.push_back(row.service + "/" + row.id + ":" + std::to_string(row.registration.port));
   std::sort(out.begin(), out.end());
   return out;
-}
-
-/// Runs `sql` on a second connection to the same database file.
-void exec_beside(const std::filesystem::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  const std::string why = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
 }
 
 }  // namespace
@@ -107,7 +94,7 @@ TEST_CASE("registry store: a commit is all or nothing") {
   Store store(path);
   store.commit({stored("web", "a", registration(1, 80)), stored("web", "b", registration(2, 80))});
   // A change in the middle of the batch fails: the one before it must not survive.
-  exec_beside(path,
+  beacon::test::exec_sql_beside(path,
               "CREATE TRIGGER refuse_bad BEFORE INSERT ON instances WHEN NEW.id = 'bad'"
               " BEGIN SELECT RAISE(ABORT, 'refused by test'); END;");
   CHECK_THROWS_AS(store.commit({stored("web", "c", registration(3, 80)), RemovedInstance{"web", "a"},
@@ -156,7 +143,7 @@ TEST_CASE("registry store: an unreadable stored registration throws StoreError")
   beacon::test::TempDir dir;
   const auto path = dir.path() / "beacon.db";
   Store store(path);
-  exec_beside(path, "INSERT INTO instances VALUES ('web', 'a', '{\"port\": 80}', 0)");
+  beacon::test::exec_sql_beside(path, "INSERT INTO instances VALUES ('web', 'a', '{\"port\": 80}', 0)");
   try {
     (void)store.load_all();
     FAIL("loaded a registration without an address");

@@ -1,7 +1,6 @@
 #include "registry/writer.hpp"
 
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <string>
 
@@ -19,17 +18,6 @@ Registration reg(std::uint16_t port = 80) {
   r.addresses.push_back(ip);
   r.port = port;
   return r;
-}
-
-void exec_beside(const std::filesystem::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  const std::string why = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
 }
 
 /// A writer whose `post` queues work for the test to run, and whose publish is recorded.
@@ -103,7 +91,7 @@ TEST_CASE("registry writer: the batch is one store transaction") {
   Fixture f;
   // The third write of the batch fails: had the writer committed per call, the first two
   // would be durable.
-  exec_beside(f.db_path,
+  beacon::test::exec_sql_beside(f.db_path,
               "CREATE TRIGGER refuse_c BEFORE INSERT ON instances WHEN NEW.id = 'c'"
               " BEGIN SELECT RAISE(ABORT, 'test'); END;");
   std::vector<bool> outcomes;
@@ -122,7 +110,7 @@ TEST_CASE("registry writer: on a store failure every callback gets false and not
   CHECK(f.writer.commit_now());
   f.published.clear();
 
-  exec_beside(f.db_path, "CREATE TRIGGER refuse BEFORE INSERT ON instances BEGIN SELECT RAISE(ABORT, 'test'); END;");
+  beacon::test::exec_sql_beside(f.db_path, "CREATE TRIGGER refuse BEFORE INSERT ON instances BEGIN SELECT RAISE(ABORT, 'test'); END;");
   std::vector<bool> first, second;
   f.put("web", "b");
   f.commit_then(first);
@@ -138,7 +126,7 @@ TEST_CASE("registry writer: on a store failure every callback gets false and not
   CHECK_FALSE(f.registry.find("web")->instances.contains("b"));
 
   // Once the store accepts writes again, the writer carries on.
-  exec_beside(f.db_path, "DROP TRIGGER refuse");
+  beacon::test::exec_sql_beside(f.db_path, "DROP TRIGGER refuse");
   std::vector<bool> third;
   f.put("web", "c");
   f.commit_then(third);
@@ -189,7 +177,7 @@ TEST_CASE("registry writer: commit_now commits and publishes at once") {
   CHECK(f.writer.commit_now());  // nothing changed: nothing to publish
   CHECK(f.published.size() == 1);
 
-  exec_beside(f.db_path, "CREATE TRIGGER refuse BEFORE DELETE ON instances BEGIN SELECT RAISE(ABORT, 'test'); END;");
+  beacon::test::exec_sql_beside(f.db_path, "CREATE TRIGGER refuse BEFORE DELETE ON instances BEGIN SELECT RAISE(ABORT, 'test'); END;");
   REQUIRE(f.registry.remove_instance("web", "a").has_value());
   CHECK_FALSE(f.writer.commit_now());
   CHECK(f.published.size() == 1);
@@ -197,7 +185,7 @@ TEST_CASE("registry writer: commit_now commits and publishes at once") {
   CHECK(f.store.load_all().size() == 2);
 
   // commit_now while a flush is pending: the flush later finds everything durable.
-  exec_beside(f.db_path, "DROP TRIGGER refuse");
+  beacon::test::exec_sql_beside(f.db_path, "DROP TRIGGER refuse");
   std::vector<bool> outcomes;
   f.put("api", "a");
   f.commit_then(outcomes);
