@@ -8,15 +8,11 @@ namespace beacon::answer {
 using dns::Section;
 
 void ZoneAnswer::write(NamePosition& name) {
+  // The names a CNAME chain has answered, hashed only once a CNAME is followed (most answers
+  // never are): a loop ends where it comes back to one of them, so each record of the loop
+  // appears once (as Knot DNS answers it).
   std::array<std::uint64_t, max_cname_hops> visited{};
-  for (int hop = 0; hop < max_cname_hops; ++hop) {
-    // A CNAME loop ends where it comes back to a name already answered, so each record of
-    // the loop appears once (as Knot DNS answers it).
-    const std::uint64_t hash = dns::hash_lower_name({name.lower.data(), name.length});
-    for (int i = 0; i < hop; ++i) {
-      if (visited[static_cast<std::size_t>(i)] == hash) return;
-    }
-    visited[static_cast<std::size_t>(hop)] = hash;
+  for (std::size_t hop = 0; hop < max_cname_hops; ++hop) {
     const LookupResult found = lookup(served_, name, qtype_);
     switch (found.match) {
       case Match::delegation:
@@ -27,9 +23,15 @@ void ZoneAnswer::write(NamePosition& name) {
         write_negative(name);
         return;
       case Match::exact:
-      case Match::wildcard:
+      case Match::wildcard: {
         if (!write_node(name, *found.zone, *found.node)) return;
+        visited[hop] = followed_from_;
+        const std::uint64_t next = dns::hash_lower_name({name.lower.data(), name.length});
+        for (std::size_t i = 0; i <= hop; ++i) {
+          if (visited[i] == next) return;
+        }
         break;
+      }
     }
   }
   // A chain longer than max_cname_hops (or a loop): the resolver gets what we have.
@@ -54,6 +56,7 @@ bool ZoneAnswer::write_node(NamePosition& name, const zone::Zone& zone, const zo
   const auto rdata_name = zone.tail(record).subspan(record.target_in_tail);
   const auto target_name = rdata_name.first(dns::wire_length(rdata_name));
   if (!dns::is_subdomain(target_name, apex_zone_.apex())) return false;  // leaves the zone
+  followed_from_ = dns::hash_lower_name({name.lower.data(), name.length});
   name.assign(target_name, static_cast<std::uint16_t>(at + 2 + record.target_in_tail));
   return true;
 }

@@ -38,7 +38,7 @@ class ZoneAnswer {
     std::uint16_t name_offset;
   };
   static constexpr std::size_t max_targets = 32;
-  static constexpr int max_cname_hops = 8;
+  static constexpr std::size_t max_cname_hops = 8;
 
   /// Returns false when the whole name has been answered; true to follow a CNAME.
   bool write_node(NamePosition& name, const zone::Zone& zone, const zone::Node& node);
@@ -62,6 +62,7 @@ class ZoneAnswer {
   bool truncated_ = false;
   std::array<Target, max_targets> targets_{};
   std::size_t target_count_ = 0;
+  std::uint64_t followed_from_ = 0;  // hash of the name whose CNAME write_node just followed
 };
 
 }  // namespace beacon::answer
