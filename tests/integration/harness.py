@@ -534,6 +534,25 @@ def kdig(host, port, *args):
     return done.stdout
 
 
+class ServerTestCase(unittest.TestCase):
+    """Tests that share one beacond with the default zones, started once per class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Beacond()
+        cls.server.start()
+        cls.addClassCleanup(cls.server.stop)
+
+    def dig(self, *args):
+        return self.server.dig(*args)
+
+    def connect(self):
+        """A TCP connection to the server, closed at the end of the test."""
+        s = tcp_connect(self.server.host, self.server.port)
+        self.addCleanup(s.close)
+        return s
+
+
 # ---------------------------------------------------------------------------------------------
 # Entry point
 

@@ -10,16 +10,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 
-class AnswerTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = harness.Beacond()
-        cls.server.start()
-        cls.addClassCleanup(cls.server.stop)
-
-    def dig(self, *args):
-        return self.server.dig(*args)
-
+class AnswerTest(harness.ServerTestCase):
     def assert_positive(self, r, name, rtype, expected):
         self.assertEqual(r.status, "NOERROR")
         self.assertIn("aa", r.flags)

@@ -13,16 +13,7 @@ import harness  # noqa: E402
 BIG = "big.example.test."
 
 
-class EdnsTruncationTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = harness.Beacond()
-        cls.server.start()
-        cls.addClassCleanup(cls.server.stop)
-
-    def dig(self, *args):
-        return self.server.dig(*args)
-
+class EdnsTruncationTest(harness.ServerTestCase):
     def assert_no_partial_rrset(self, records, full_sizes):
         """Every (owner, type) in `records` appears with all of its records."""
         for (owner, rtype), n in Counter((r[0], r[3]) for r in records).items():

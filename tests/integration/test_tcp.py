@@ -28,18 +28,7 @@ def read_answers(sock, count):
     return answers
 
 
-class TcpTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = harness.Beacond()
-        cls.server.start()
-        cls.addClassCleanup(cls.server.stop)
-
-    def connect(self):
-        s = harness.tcp_connect(self.server.host, self.server.port)
-        self.addCleanup(s.close)
-        return s
-
+class TcpTest(harness.ServerTestCase):
     def test_pipelined_queries_in_one_send(self):
         queries = {
             101: ("www.example.test.", "A", ["192.0.2.1"]),
