@@ -56,12 +56,20 @@ class Record:
 
 
 class Message:
-    """A parsed DNS message. `rcode` includes the OPT extended bits."""
+    """A parsed DNS message. `rcode` includes the OPT extended bits. Raises ValueError on
+    anything malformed: counts that do not match the records, bytes left over or missing,
+    bad names (see _read_name), RDATA whose structure does not fill its length."""
 
     def __init__(self, data):
         if len(data) < 12:
             raise ValueError("shorter than a header")
-        self.raw = bytes(data)
+        try:
+            self._parse(bytes(data))
+        except (IndexError, struct.error) as e:
+            raise ValueError(f"runs past the end of the message ({e})") from None
+
+    def _parse(self, data):
+        self.raw = data
         self.id, self.flags, qd, an, ns, ar = struct.unpack("!HHHHHH", data[:12])
         self.opcode = (self.flags >> 11) & 0xF
         self.counts = (qd, an, ns, ar)
@@ -100,25 +108,56 @@ def parse_message(data):
 
 
 def _read_name(data, pos):
-    labels, end, jumps = [], None, 0
+    """(name, position after it). Strict: a compression pointer must point backwards (to a
+    prior occurrence, RFC 1035 4.1.4) and the name must fit 255 octets (RFC 1035 3.1)."""
+    labels, end, wire_length = [], None, 1
     while True:
         length = data[pos]
         if length & 0xC0 == 0xC0:
-            jumps += 1
-            if jumps > 64:
-                raise ValueError("compression loop")
+            target = ((length & 0x3F) << 8) | data[pos + 1]
+            if target >= pos:
+                raise ValueError("compression pointer does not point backwards")
             if end is None:
                 end = pos + 2
-            pos = ((length & 0x3F) << 8) | data[pos + 1]
+            pos = target
             continue
         if length & 0xC0:
             raise ValueError("bad label type")
         pos += 1
         if length == 0:
             break
+        if pos + length > len(data):
+            raise ValueError("label runs past the end")
+        wire_length += length + 1
+        if wire_length > 255:
+            raise ValueError("name longer than 255 octets")
         labels.append(data[pos:pos + length].decode("ascii", "replace"))
         pos += length
     return ".".join(labels) + ".", (end if end is not None else pos)
+
+
+def _check_rdata(data, pos, rtype, rdlen):
+    """Raises ValueError unless the RDATA of a type with structure (names, strings, options)
+    is exactly rdlen octets of it."""
+    end = pos + rdlen
+    if rtype in (TYPE["NS"], TYPE["CNAME"], 12):  # 12: PTR
+        pos = _read_name(data, pos)[1]
+    elif rtype == TYPE["SOA"]:
+        pos = _read_name(data, _read_name(data, pos)[1])[1] + 20
+    elif rtype in (TYPE["MX"], TYPE["SRV"]):
+        pos = _read_name(data, pos + (2 if rtype == TYPE["MX"] else 6))[1]
+    elif rtype == TYPE["TXT"]:
+        if rdlen == 0:
+            raise ValueError("TXT without a string")
+        while pos < end:
+            pos += 1 + data[pos]
+    elif rtype == TYPE["OPT"]:
+        while pos < end:
+            pos += 4 + struct.unpack("!H", data[pos + 2:pos + 4])[0]
+    else:
+        return
+    if pos != end:
+        raise ValueError(f"RDATA of type {rtype} is {rdlen} octets, its content {rdlen + pos - end}")
 
 
 def _read_records(data, pos, count):
@@ -130,6 +169,7 @@ def _read_records(data, pos, count):
         rdata = data[pos:pos + rdlen]
         if len(rdata) != rdlen:
             raise ValueError("RDATA runs past the end")
+        _check_rdata(data, pos, rtype, rdlen)
         if rtype in (TYPE["NS"], TYPE["CNAME"]):
             rdata = _read_name(data, pos)[0]
         elif rtype == TYPE["A"]:
