@@ -701,7 +701,9 @@ def report(args, summary, phases):
     md += ["", "writes_lost = lost_seen_in_storm (a status contradicting every possible state, e.g. 201 for a key "
            "that could only be registered) + lost_live (API or DNS state after the storm not a possible one) + "
            "lost_after_restart (the same after one more kill -9). restart times: kill to the first correct "
-           "answer for an untouched instance / to ready (DNS and /healthz), the last after the storm stopped."]
+           "answer for an untouched instance / to ready (DNS and /healthz), the last after the storm stopped. "
+           "dnsperf lost: queries in flight (dnsperf -q 200) when beacond was killed; writes_unknown: ops whose "
+           "connection died under them (each may or may not have been applied; both are accepted)."]
     text = "\n".join(md) + "\n"
     print("\n" + text)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
