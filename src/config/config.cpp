@@ -230,6 +230,19 @@ TokenConfig read_token(Section entry, const std::string& path) {
   return token;
 }
 
+/// http.tls: both files or neither (an empty path is none); whether they load is checked by
+/// the API server at start-up and by --check-config.
+void read_tls(Section& http_section, TlsConfig& tls) {
+  http_section.field("tls", [](const YAML::Node&, const std::string&) {});
+  Section section = http_section.child("tls");
+  section.field("certificate", [&](const YAML::Node& v, const std::string& key) { tls.certificate = scalar(section, v, key); });
+  section.field("key", [&](const YAML::Node& v, const std::string& key) { tls.key = scalar(section, v, key); });
+  section.reject_unknown_keys();
+  if (tls.certificate.empty() != tls.key.empty())
+    section.fail(tls.key.empty() ? "http.tls.key" : "http.tls.certificate",
+                 tls.key.empty() ? "is required with http.tls.certificate" : "is required with http.tls.key");
+}
+
 void read_http(Section section, HttpConfig& http) {
   section.field("listen", [&](const YAML::Node& v, const std::string& key) {
     http.listen = endpoint(section, v, key);
@@ -254,6 +267,7 @@ void read_http(Section section, HttpConfig& http) {
   section.field("keepalive_requests", [&](const YAML::Node& v, const std::string& key) {
     http.keepalive_requests = static_cast<unsigned>(integer(section, v, key, 1, 1'000'000));
   });
+  read_tls(section, http.tls);
   section.reject_unknown_keys();
 }
 

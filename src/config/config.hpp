@@ -66,8 +66,17 @@ struct TokenConfig {
   std::vector<std::string> services;  // service-name prefixes it is limited to; empty: all
 };
 
+/// http.tls: PEM files of the API's certificate (chain) and private key; both or neither.
+struct TlsConfig {
+  std::filesystem::path certificate;  // empty: plain HTTP
+  std::filesystem::path key;
+  bool is_enabled() const { return !certificate.empty(); }
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct HttpConfig {
   Endpoint listen{"127.0.0.1", 8054};
+  TlsConfig tls;
   std::vector<TokenConfig> tokens;                   // empty: the API is open (loopback default)
   std::chrono::milliseconds request_timeout{10'000};  // one request, first byte to last
   std::chrono::milliseconds idle_timeout{60'000};     // between requests of a keep-alive connection

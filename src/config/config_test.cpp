@@ -198,3 +198,20 @@ TEST_CASE("bad tokens are refused without quoting them") {
   CHECK(error_of("http:\n  tokens:\n    - {token: inline-token-0123456789, scope: read, services: [a.b]}\n").find("prefix") != std::string::npos);
   CHECK(error_of("http:\n  tokens:\n    - {token: inline-token-0123456789, scope: read, color: red}\n").find("unknown key") != std::string::npos);
 }
+
+TEST_CASE("http.tls takes a certificate and a key, both or neither") {
+  CHECK_FALSE(cfg::load_file(TempConfig("").path).http.tls.is_enabled());
+  CHECK_FALSE(cfg::load_file(TempConfig("http: {tls: {certificate: '', key: ''}}").path).http.tls.is_enabled());
+  const auto c = cfg::load_file(TempConfig("http:\n  tls:\n    certificate: /etc/beacon/api.crt\n    key: /etc/beacon/api.key\n").path);
+  CHECK(c.http.tls.is_enabled());
+  CHECK(c.http.tls.certificate == "/etc/beacon/api.crt");
+  CHECK(c.http.tls.key == "/etc/beacon/api.key");
+
+  const std::string no_key = error_of("http: {tls: {certificate: /etc/beacon/api.crt}}");
+  CHECK(no_key.find(".yaml: http.tls.key: is required with http.tls.certificate") != std::string::npos);
+  const std::string no_certificate = error_of("http: {tls: {key: /etc/beacon/api.key}}");
+  CHECK(no_certificate.find(".yaml: http.tls.certificate: is required with http.tls.key") != std::string::npos);
+  CHECK(error_of("http: {tls: {certificate: a, key: b, min_version: '1.3'}}").find("http.tls.min_version: unknown key") !=
+        std::string::npos);
+  CHECK(error_of("http: {tls: [a, b]}").find("http.tls: must be a mapping") != std::string::npos);
+}
