@@ -6,8 +6,8 @@ set -eu
 
 build="cmake g++ make ccache pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev \
-  libldns-dev libc-ares-dev libyaml-cpp-dev doctest-dev libsqlite3-dev"
-test_tools="bind9-dnsutils knot-dnsutils ldnsutils dnsperf curl python3 iproute2 util-linux unbound dnsmasq-base mandoc groff-base dpkg-dev"
+  libldns-dev libc-ares-dev libyaml-cpp-dev doctest-dev libsqlite3-dev libssl-dev"
+test_tools="bind9-dnsutils knot-dnsutils ldnsutils dnsperf curl python3 iproute2 util-linux unbound dnsmasq-base mandoc groff-base dpkg-dev openssl"
 
 wanted="$build"
 [ "${1:-}" = "--test" ] && wanted="$build $test_tools"

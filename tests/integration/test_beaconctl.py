@@ -85,7 +85,8 @@ class Usage(Daemon):
         self.ctl("wait", "web", expect=USAGE)
         self.ctl("wait", "web", "--healthy", "1", "--timeout", "soon", expect=USAGE)
         self.ctl("heartbeat", "web", "a", "--every", "0s", expect=USAGE)
-        self.ctl("--server", "https://127.0.0.1:1", "ls", expect=USAGE)
+        self.ctl("--server", "ftp://127.0.0.1:1", "ls", expect=USAGE)
+        self.ctl("--server", "https://127.0.0.1:1", "--cacert", "/nonexistent/ca.pem", "ls", expect=USAGE)
         self.ctl("--dns", "nowhere", "resolve", "web", expect=USAGE)
         # Nothing was registered by any of them.
         self.assertEqual(json.loads(self.api_body("/v1/services"))["services"], [])

@@ -1,6 +1,6 @@
 #pragma once
-// A blocking HTTP/1.1 client for the registration API (Boost.Beast), one connection per
-// request, every step bounded by a timeout.
+// A blocking HTTP/1.1 client for the registration API (Boost.Beast), over TCP or TLS, one
+// connection per request, every step bounded by a timeout.
 
 #include <boost/beast/http/verb.hpp>
 #include <chrono>
@@ -9,15 +9,16 @@
 
 namespace beacon::ctl {
 
-/// "http://HOST[:PORT][/PREFIX]"; the scheme may be left out.
+/// "http://HOST[:PORT][/PREFIX]" or "https://..."; the scheme may be left out (http).
 struct ServerUrl {
   std::string host;
   std::string port;
   std::string prefix;  // no trailing slash
   std::string text;    // as given, for messages
+  bool is_tls = false;  // https: the server's certificate is verified, for `host`
 };
 
-/// Throws a usage error for anything but http:// URLs.
+/// Throws a usage error for anything but http:// and https:// URLs.
 ServerUrl parse_server_url(const std::string& text);
 
 struct ApiReply {
@@ -29,7 +30,10 @@ struct ApiReply {
 
 class ApiClient {
  public:
-  ApiClient(ServerUrl url, std::string token, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// `cacert`: PEM file of the CAs an https server's certificate is checked against; empty:
+  /// the system's.
+  ApiClient(ServerUrl url, std::string token, std::string cacert = {},
+            std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// Sends one request (`body` as application/json if not empty) and returns the reply,
   /// whatever its status. Throws Failure(unreachable) if there is no reply.
@@ -43,6 +47,7 @@ class ApiClient {
  private:
   ServerUrl url_;
   std::string token_;
+  std::string cacert_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -10,7 +10,7 @@ namespace beacon::ctl {
 namespace json = boost::json;
 
 ApiReply api_request(const Invocation& call, boost::beast::http::verb method, std::string_view path, const std::string& body) {
-  const ApiClient client(parse_server_url(call.global.server), call.global.token);
+  const ApiClient client(parse_server_url(call.global.server), call.global.token, call.global.cacert);
   ApiReply reply = client.request(method, path, body);
   if (reply.is_success()) return reply;
   if (call.global.json && !reply.body.empty()) print_json_body(call.out, reply);

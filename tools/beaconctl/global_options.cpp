@@ -41,6 +41,8 @@ po::options_description global_options(GlobalOptions& options) {
        "DNS server for resolve and wait (default: $BEACON_DNS, else 127.0.0.1:8053)")
       ("token", po::value(&options.token)->value_name("TOKEN")->default_value(env_or("BEACON_TOKEN", ""), ""),
        "sent as Authorization: Bearer TOKEN (default: $BEACON_TOKEN)")
+      ("cacert", po::value(&options.cacert)->value_name("FILE")->default_value(env_or("BEACON_CACERT", ""), ""),
+       "PEM file of the CAs that an https:// server's certificate is checked against (default: $BEACON_CACERT, else the system's)")
       ("zone", po::value(&options.zone)->value_name("ZONE")->default_value(env_or("BEACON_ZONE", default_zone), ""),
        "the registry zone, appended to names outside it (default: $BEACON_ZONE, else svc.internal.)")
       ("json", po::bool_switch(&options.json), "print JSON for scripts instead of text")
@@ -50,7 +52,7 @@ po::options_description global_options(GlobalOptions& options) {
 }
 
 bool global_flag_takes_value(const std::string& name) {
-  return name == "server" || name == "dns" || name == "token" || name == "zone";
+  return name == "server" || name == "dns" || name == "token" || name == "cacert" || name == "zone";
 }
 
 std::string absolute_zone(const std::string& zone) {

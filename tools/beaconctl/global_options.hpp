@@ -1,5 +1,5 @@
 #pragma once
-// The flags every command takes (--server, --dns, --token, --zone, --json), with their
+// The flags every command takes (--server, --dns, --token, --cacert, --zone, --json), with their
 // BEACON_* environment defaults, and the small parsers built on them.
 
 #include <boost/program_options/options_description.hpp>
@@ -12,6 +12,7 @@ struct GlobalOptions {
   std::string server;  // registration API base URL
   std::string dns;     // ADDR:PORT of the DNS server
   std::string token;   // sent as "Authorization: Bearer <token>" when not empty
+  std::string cacert;  // PEM CAs for an https server; empty: the system's
   std::string zone;    // the registry zone, absolute ("svc.internal.")
   bool json = false;
   bool help = false;
@@ -19,7 +20,7 @@ struct GlobalOptions {
 };
 
 /// The global flags, writing into `options`; defaults come from BEACON_SERVER, BEACON_DNS,
-/// BEACON_TOKEN and BEACON_ZONE when set.
+/// BEACON_TOKEN, BEACON_CACERT and BEACON_ZONE when set.
 boost::program_options::options_description global_options(GlobalOptions& options);
 
 /// Is `name` (without dashes) a global flag that takes a value ("server", "dns", ...)?
