@@ -20,7 +20,7 @@ for f in ./usr/bin/beacond ./usr/bin/beaconctl ./etc/beacon/beacon.yaml ./etc/be
 done
 
 dpkg-deb -f "$deb" Depends | grep -q 'adduser' || fail "Depends lacks adduser"
-for lib in libc-ares2 libldns3 libsqlite3-0 libyaml-cpp; do
+for lib in libc-ares2 libldns3 libsqlite3-0 libyaml-cpp libssl3; do
   dpkg-deb -f "$deb" Depends | grep -q "$lib" || fail "Depends lacks $lib (dpkg-shlibdeps)"
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -x -C "$tmp" ./conffiles ./postinst ./prerm ./postrm

@@ -23,6 +23,7 @@ int check_config(CommandLine cli) {
     const config::Config cfg = resolve_config(cli);
     log::set_level(log::Level::warn);
     DnsData data(cfg);
+    tls_context(cfg.http.tls);
   } catch (const std::exception& e) {
     std::cerr << "beacond: " << e.what() << '\n';
     return 1;

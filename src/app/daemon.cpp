@@ -7,6 +7,7 @@
 
 #include "app/metrics.hpp"
 #include "common/log.hpp"
+#include "http/tls_context.hpp"
 
 namespace beacon::app {
 namespace {
@@ -15,8 +16,9 @@ namespace {
 constexpr std::chrono::milliseconds expiry_interval{200};
 
 http::HttpOptions http_options(const config::Config& config) {
-  http::HttpOptions options{config.http.listen.address, config.http.listen.port, config.http.max_connections, {}};
+  http::HttpOptions options{config.http.listen.address, config.http.listen.port, config.http.max_connections, {}, {}};
   options.session = {config.http.request_timeout, config.http.idle_timeout, config.http.keepalive_requests};
+  options.tls = tls_context(config.http.tls);
   return options;
 }
 
@@ -37,6 +39,11 @@ bool http_limits_differ(const config::HttpConfig& a, const config::HttpConfig& b
 }
 
 }  // namespace
+
+std::shared_ptr<boost::asio::ssl::context> tls_context(const config::TlsConfig& tls) {
+  if (!tls.is_enabled()) return nullptr;
+  return http::load_tls_context(tls.certificate.string(), tls.key.string());
+}
 
 server::ServerOptions server_options(const config::Config& config) {
   server::ServerOptions options;
@@ -144,6 +151,15 @@ void Daemon::schedule_expiry() {
   });
 }
 
+std::shared_ptr<boost::asio::ssl::context> Daemon::reloaded_tls(const config::TlsConfig& tls) const {
+  if (tls.is_enabled() != http_.is_tls()) {
+    log::warn("restart_required", {{"reason", "turning http.tls on or off takes a restart"}});
+    return nullptr;
+  }
+  // Re-read even when the paths are the same: renewing a certificate rewrites its files.
+  return tls_context(tls);
+}
+
 void Daemon::reload() {
   log::info("reloading");
   try {
@@ -152,8 +168,11 @@ void Daemon::reload() {
         next.storage.path != config_.storage.path)
       log::warn("restart_required", {{"reason", "dns.listen, dns.threads and storage.path change only on restart"}});
     if (http_limits_differ(next.http, config_.http))
-      log::warn("restart_required", {{"reason", "http keys other than http.tokens change only on restart"}});
+      log::warn("restart_required", {{"reason", "http keys other than http.tokens and http.tls change only on restart"}});
+    // A certificate or key that does not load fails the whole reload, before anything changed.
+    auto tls = reloaded_tls(next.http.tls);
     dns_data_.reload(next, registry_);
+    if (tls) http_.replace_tls(std::move(tls));  // new connections get the new certificate
     api_.set_tokens(token_grants(next));  // rotated tokens work, and revoked ones stop, from now on
     log::set_level(next.log.level);
     log::set_format(next.log.format);

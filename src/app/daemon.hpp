@@ -42,6 +42,8 @@ class Daemon {
   void wait_for_signal();
   void schedule_expiry();
   void reload();
+  /// The TLS context a reload installs: null if TLS stays off or is turned on or off.
+  std::shared_ptr<boost::asio::ssl::context> reloaded_tls(const config::TlsConfig& tls) const;
   void stop();
   /// After a commit: rebuild DNS data of `changed` services and give their checks to the checker.
   void publish(const std::set<std::string>& changed);
@@ -64,5 +66,9 @@ class Daemon {
 };
 
 server::ServerOptions server_options(const config::Config& config);
+
+/// The API's TLS context from http.tls (null without it); throws naming the file that does
+/// not load.
+std::shared_ptr<boost::asio::ssl::context> tls_context(const config::TlsConfig& tls);
 
 }  // namespace beacon::app

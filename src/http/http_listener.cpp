@@ -24,9 +24,12 @@ HttpListener::HttpListener(asio::io_context& io, const HttpOptions& options, Api
 }
 
 void HttpListener::start() {
-  log::info("http_listening", {{"address", acceptor_.local_endpoint().address().to_string()}, {"port", port_}});
+  log::info("http_listening", {{"address", acceptor_.local_endpoint().address().to_string()}, {"port", port_},
+                               {"tls", is_tls() ? "on" : "off"}});
   do_accept();
 }
+
+void HttpListener::replace_tls(std::shared_ptr<asio::ssl::context> tls) { options_.tls = std::move(tls); }
 
 void HttpListener::stop() {
   boost::system::error_code ignored;
@@ -50,7 +53,12 @@ void HttpListener::admit(asio::ip::tcp::socket socket) {
     return;
   }
   ++*open_;
-  std::make_shared<HttpSession>(std::move(socket), api_, options_.session, open_)->start();
+  if (options_.tls) {
+    TlsStream stream(std::move(socket), *options_.tls);
+    std::make_shared<HttpSession<TlsStream>>(std::move(stream), api_, options_.session, open_, options_.tls)->start();
+  } else {
+    std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), api_, options_.session, open_)->start();
+  }
 }
 
 }  // namespace beacon::http

@@ -1,10 +1,11 @@
 #pragma once
-// The registration API's HTTP/1.1 server (Boost.Beast): keep-alive, request size limits and
-// read timeouts. Runs on the control thread's io_context, which also runs the registry
+// The registration API's HTTP/1.1 server (Boost.Beast), plain or over TLS: keep-alive,
+// request size limits and read timeouts. Runs on the control thread's io_context, which also runs the registry
 // writer, so API handlers call the Registry without locks.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,7 @@ struct HttpOptions {
   std::uint16_t port = 8054;  // 0: any free port
   unsigned max_connections = 256;  // beyond it new connections are closed at once
   SessionLimits session;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP (see load_tls_context)
 };
 
 class HttpListener {
@@ -27,6 +29,9 @@ class HttpListener {
   void start();
   void stop();
   std::uint16_t port() const { return port_; }
+  bool is_tls() const { return options_.tls != nullptr; }
+  /// A reloaded certificate: connections accepted from now on use `tls`, open ones keep theirs.
+  void replace_tls(std::shared_ptr<boost::asio::ssl::context> tls);
 
  private:
   void do_accept();
