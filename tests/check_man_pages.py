@@ -105,7 +105,7 @@ class ConfigKeys(unittest.TestCase):
     def setUpClass(cls):
         cls.keys = accepted_keys()
         cls.source = open(page_path("beacon.yaml.5")).read()
-        cls.documented = set(re.findall(r"^\.It Cm ([a-z_.]+)\s*$", cls.source, re.M))
+        cls.documented = set(re.findall(r"^\.It Cm ([a-z0-9_.]+)\s*$", cls.source, re.M))
 
     def test_probe_finds_known_keys(self):
         for key in ("dns.listen", "dns.tcp.idle_timeout", "dns.soa.mname", "http.listen", "log.level"):

@@ -1,5 +1,8 @@
 #include "test_support.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <sqlite3.h>
 
 #include <doctest/doctest.h>
@@ -63,6 +66,17 @@ Bytes wire_name(std::string_view text) {
   const auto wire = dns::name_from_text(text);
   REQUIRE_MESSAGE(wire.has_value(), "invalid name in test: ", std::string(text));
   return {wire->begin(), wire->end()};
+}
+
+sockaddr_storage socket_address(const char* text) {
+  sockaddr_storage s{};
+  if (inet_pton(AF_INET, text, &reinterpret_cast<sockaddr_in&>(s).sin_addr) == 1) {
+    s.ss_family = AF_INET;
+  } else {
+    REQUIRE(inet_pton(AF_INET6, text, &reinterpret_cast<sockaddr_in6&>(s).sin6_addr) == 1);
+    s.ss_family = AF_INET6;
+  }
+  return s;
 }
 
 std::filesystem::path data_dir() { return std::filesystem::path(__FILE__).parent_path() / "data" / "unit"; }

@@ -3,6 +3,8 @@
 // decoded with ldns (an independent decoder for our hand-written encoder), fixture paths and
 // scratch directories. ldns types stay inside test_support.cpp.
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -28,6 +30,9 @@ inline std::span<const std::uint8_t> as_span(const std::string& s) {
 /// Runs `sql` on a second SQLite connection to the database at `path` (to make a Store's
 /// next write fail, or inspect what it wrote); fails the test on an SQL error.
 void exec_sql_beside(const std::filesystem::path& path, const char* sql);
+
+/// A socket address for an IPv4 or IPv6 address in text (port 0); fails the test if invalid.
+sockaddr_storage socket_address(const char* text);
 
 /// tests/data/unit in the source tree.
 std::filesystem::path data_dir();

@@ -53,6 +53,9 @@ server::ServerOptions server_options(const config::Config& config) {
   options.tcp_idle_timeout = config.dns.tcp.idle_timeout;
   options.tcp_max_connections = config.dns.tcp.max_connections;
   options.tcp_max_connections_per_client = config.dns.tcp.max_connections_per_client;
+  options.tcp_max_in_flight = config.dns.tcp.max_in_flight;
+  const config::RrlConfig& rrl = config.dns.rrl;
+  options.rate_limit = {rrl.rate, rrl.slip, rrl.ipv4_prefix, rrl.ipv6_prefix, rrl.exempt, rrl.table_size};
   options.log_queries = config.log.queries;
   return options;
 }

@@ -46,6 +46,16 @@ void write_dns(MetricsText& out, const server::DnsServer& dns) {
     for (const auto* thread : threads) parts.push_back(&thread->latency[t]);
     out.histogram_sum("beacon_dns_response_seconds", {{"transport", ResponseStats::transport_names[t]}}, parts);
   }
+  out.family("beacon_dns_rrl_responses_total", "counter",
+             "UDP responses response rate limiting withheld, by action (dropped, or slipped: sent truncated).");
+  std::uint64_t dropped = 0;
+  std::uint64_t slipped = 0;
+  for (const auto* t : threads) {
+    dropped += t->rrl_dropped.value();
+    slipped += t->rrl_slipped.value();
+  }
+  out.sample("beacon_dns_rrl_responses_total", {{"action", "dropped"}}, dropped);
+  out.sample("beacon_dns_rrl_responses_total", {{"action", "slipped"}}, slipped);
   out.family("beacon_dns_tcp_connections", "gauge", "Open DNS-over-TCP connections.");
   out.sample("beacon_dns_tcp_connections", {}, static_cast<std::uint64_t>(
                                                    threads.empty() ? 0 : threads.front()->tcp_limits.open_connections()));

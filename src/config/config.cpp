@@ -276,6 +276,35 @@ void read_storage(Section section, StorageConfig& storage) {
   section.reject_unknown_keys();
 }
 
+void read_rrl(Section section, RrlConfig& rrl) {
+  section.field("rate", [&](const YAML::Node& v, const std::string& key) {
+    rrl.rate = static_cast<unsigned>(integer(section, v, key, 0, 10'000));
+  });
+  section.field("slip", [&](const YAML::Node& v, const std::string& key) {
+    rrl.slip = static_cast<unsigned>(integer(section, v, key, 0, 100));
+  });
+  section.field("ipv4_prefix", [&](const YAML::Node& v, const std::string& key) {
+    rrl.ipv4_prefix = static_cast<unsigned>(integer(section, v, key, 8, 32));
+  });
+  section.field("ipv6_prefix", [&](const YAML::Node& v, const std::string& key) {
+    rrl.ipv6_prefix = static_cast<unsigned>(integer(section, v, key, 16, 128));
+  });
+  section.field("exempt", [&](const YAML::Node& v, const std::string& key) {
+    if (!v.IsSequence()) section.fail(key, "must be a list of ADDR/LEN prefixes ([] for none)");
+    rrl.exempt.clear();
+    for (const auto& item : v) {
+      const std::string text = scalar(section, item, key);
+      const auto prefix = Cidr::parse(text);
+      if (!prefix) section.fail(key, "'" + text + "' is not an ADDR/LEN prefix");
+      rrl.exempt.push_back(*prefix);
+    }
+  });
+  section.field("table_size", [&](const YAML::Node& v, const std::string& key) {
+    rrl.table_size = static_cast<unsigned>(integer(section, v, key, 1024, 1u << 24));
+  });
+  section.reject_unknown_keys();
+}
+
 void read_dns(Section section, DnsConfig& dns) {
   section.field("listen", [&](const YAML::Node& v, const std::string& key) {
     if (!v.IsSequence() || v.size() == 0) section.fail(key, "must be a non-empty list of ADDR:PORT");
@@ -298,7 +327,12 @@ void read_dns(Section section, DnsConfig& dns) {
   tcp.field("max_connections_per_client", [&](const YAML::Node& v, const std::string& key) {
     dns.tcp.max_connections_per_client = static_cast<unsigned>(integer(tcp, v, key, 1, 1'000'000));
   });
+  tcp.field("max_in_flight", [&](const YAML::Node& v, const std::string& key) {
+    dns.tcp.max_in_flight = static_cast<unsigned>(integer(tcp, v, key, 1, 65'535));
+  });
   tcp.reject_unknown_keys();
+  section.field("rrl", [](const YAML::Node&, const std::string&) {});
+  read_rrl(section.child("rrl"), dns.rrl);
   read_registry_zone(section, dns);
   section.reject_unknown_keys();
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cidr.hpp"
 #include "common/log.hpp"
 
 namespace beacon::config {
@@ -24,6 +25,17 @@ struct TcpConfig {
   std::chrono::milliseconds idle_timeout{10'000};
   unsigned max_connections = 512;
   unsigned max_connections_per_client = 64;
+  unsigned max_in_flight = 64;  // answered queries per connection the client has not read yet
+};
+
+/// Response rate limiting for UDP (dns.rrl); off unless `rate` is set.
+struct RrlConfig {
+  unsigned rate = 0;  // responses per second per client prefix and response; 0: off
+  unsigned slip = 2;  // every slip-th limited response is sent truncated; 0: drop them all
+  unsigned ipv4_prefix = 24;
+  unsigned ipv6_prefix = 56;
+  std::vector<Cidr> exempt{*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")};
+  unsigned table_size = 65536;
 };
 
 /// The SOA of the registry zone when no zone file of the same origin provides one.
@@ -41,6 +53,7 @@ struct DnsConfig {
   std::filesystem::path zone_dir = "zones";
   std::uint16_t max_udp_payload = 1232;
   TcpConfig tcp;
+  RrlConfig rrl;
 
   std::string zone = "svc.internal.";     // where registered services are answered
   std::chrono::seconds ttl{5};            // TTL of service records

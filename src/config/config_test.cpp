@@ -215,3 +215,34 @@ TEST_CASE("http.tls takes a certificate and a key, both or neither") {
         std::string::npos);
   CHECK(error_of("http: {tls: [a, b]}").find("http.tls: must be a mapping") != std::string::npos);
 }
+
+TEST_CASE("dns.rrl and dns.tcp.max_in_flight: defaults, values and refusals") {
+  const cfg::Config defaults = cfg::load_file(TempConfig("{}").path);
+  CHECK(defaults.dns.rrl.rate == 0);
+  CHECK(defaults.dns.rrl.slip == 2);
+  REQUIRE(defaults.dns.rrl.exempt.size() == 2);
+  CHECK(defaults.dns.rrl.exempt[0].to_string() == "127.0.0.0/8");
+  CHECK(defaults.dns.rrl.exempt[1].to_string() == "::1/128");
+  CHECK(defaults.dns.tcp.max_in_flight == 64);
+
+  TempConfig file(
+      "dns:\n  tcp: {max_in_flight: 8}\n  rrl: {rate: 50, slip: 3, ipv4_prefix: 32, ipv6_prefix: 64,"
+      " exempt: ['10.0.0.0/8'], table_size: 4096}\n");
+  const cfg::Config c = cfg::load_file(file.path);
+  CHECK(c.dns.tcp.max_in_flight == 8);
+  CHECK(c.dns.rrl.rate == 50);
+  CHECK(c.dns.rrl.slip == 3);
+  CHECK(c.dns.rrl.ipv4_prefix == 32);
+  CHECK(c.dns.rrl.ipv6_prefix == 64);
+  REQUIRE(c.dns.rrl.exempt.size() == 1);
+  CHECK(c.dns.rrl.exempt[0].to_string() == "10.0.0.0/8");
+  CHECK(c.dns.rrl.table_size == 4096);
+  CHECK(cfg::load_file(TempConfig("dns: {rrl: {exempt: []}}").path).dns.rrl.exempt.empty());
+
+  CHECK(error_of("dns: {rrl: {exempt: ['10.0.0.0/33']}}").find("dns.rrl.exempt: '10.0.0.0/33' is not") != std::string::npos);
+  CHECK(error_of("dns: {rrl: {exempt: 10.0.0.0/8}}").find("dns.rrl.exempt: must be a list") != std::string::npos);
+  CHECK(error_of("dns: {rrl: {rate: 20000}}").find("dns.rrl.rate: must be an integer") != std::string::npos);
+  CHECK(error_of("dns: {rrl: {ipv4_prefix: 33}}").find("dns.rrl.ipv4_prefix:") != std::string::npos);
+  CHECK(error_of("dns: {rrl: {window: 2}}").find("dns.rrl.window: unknown key") != std::string::npos);
+  CHECK(error_of("dns: {tcp: {max_in_flight: 0}}").find("dns.tcp.max_in_flight:") != std::string::npos);
+}

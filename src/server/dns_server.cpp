@@ -54,10 +54,11 @@ asio::ip::tcp::acceptor open_tcp(asio::io_context& io, const ListenAddress& a) {
 DnsServer::DnsServer(ServerOptions options, const SnapshotSlot& snapshots)
     : options_(std::move(options)),
       snapshots_(snapshots),
-      tcp_limits_(options_.tcp_max_connections, options_.tcp_max_connections_per_client) {
+      tcp_limits_(options_.tcp_max_connections, options_.tcp_max_connections_per_client),
+      rate_limiter_(options_.rate_limit) {
   if (options_.threads == 0) options_.threads = 1;
   for (unsigned i = 0; i < options_.threads; ++i)
-    threads_.push_back(std::make_unique<DnsThread>(snapshots_, options_, tcp_limits_));
+    threads_.push_back(std::make_unique<DnsThread>(snapshots_, options_, tcp_limits_, rate_limiter_));
   bind_all();
 }
 

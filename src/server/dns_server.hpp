@@ -39,8 +39,9 @@ class DnsServer {
 
  private:
   struct DnsThread {
-    DnsThread(const SnapshotSlot& slot, const ServerOptions& options, ConnectionLimits& limits)
-        : context(slot, options, limits) {}
+    DnsThread(const SnapshotSlot& slot, const ServerOptions& options, ConnectionLimits& limits,
+              RateLimiter& rate_limiter)
+        : context(slot, options, limits, rate_limiter) {}
     boost::asio::io_context io{1};
     ThreadContext context;
     std::vector<std::unique_ptr<UdpWorker>> udp;
@@ -54,6 +55,7 @@ class DnsServer {
   ServerOptions options_;
   const SnapshotSlot& snapshots_;
   ConnectionLimits tcp_limits_;
+  RateLimiter rate_limiter_;
   std::vector<std::unique_ptr<DnsThread>> threads_;
   std::vector<ListenAddress> bound_;
   bool running_ = false;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "server/rate_limiter.hpp"
+
 namespace beacon::server {
 
 struct ListenAddress {
@@ -20,6 +22,10 @@ struct ServerOptions {
   std::chrono::milliseconds tcp_idle_timeout{10'000};
   unsigned tcp_max_connections = 512;
   unsigned tcp_max_connections_per_client = 64;
+  /// Answered TCP queries whose responses are not yet written, per connection; beyond it the
+  /// connection is not read until the client reads.
+  unsigned tcp_max_in_flight = 64;
+  RateLimitOptions rate_limit;
   /// Log every query at info (log.queries); off by default, it costs a line per query.
   bool log_queries = false;
   /// How long SIGTERM waits for TCP sessions to finish before closing them.

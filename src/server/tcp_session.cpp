@@ -66,15 +66,19 @@ void TcpSession::on_read(const boost::system::error_code& ec, std::size_t) {
   if (answer_complete_messages() > 0) arm_idle_timer();
   if (closing_) return;
   if (!write_in_progress_ && !output_.empty()) do_write();
-  // Pipelining: keep reading while answers are being written, up to a bound on unsent output.
-  if (output_.size() < max_queued_output) do_read();
+  // Pipelining: keep reading while answers are being written, up to the in-flight bounds.
+  if (may_read()) do_read();
+}
+
+bool TcpSession::may_read() const {
+  return answers_waiting_ + answers_writing_ < context_.options.tcp_max_in_flight && output_.size() < max_queued_output;
 }
 
 std::size_t TcpSession::answer_complete_messages() {
   std::size_t pos = 0;
   std::size_t answered = 0;
   const zone::Snapshot& snapshot = context_.snapshots.load();
-  while (input_.size() - pos >= 2) {
+  while (input_.size() - pos >= 2 && answers_waiting_ + answers_writing_ < context_.options.tcp_max_in_flight) {
     const std::size_t length = dns::read_u16(input_.data() + pos);
     if (input_.size() - pos - 2 < length) break;  // partial message: wait for the rest
     const auto started = std::chrono::steady_clock::now();
@@ -86,6 +90,7 @@ std::size_t TcpSession::answer_complete_messages() {
     pos += 2 + length;
     ++answered;
     if (response == 0) continue;
+    ++answers_waiting_;
     const std::size_t at = output_.size();
     output_.resize(at + 2 + response);
     dns::write_u16(output_.data() + at, static_cast<std::uint16_t>(response));
@@ -98,6 +103,8 @@ std::size_t TcpSession::answer_complete_messages() {
 void TcpSession::do_write() {
   writing_.swap(output_);
   output_.clear();
+  answers_writing_ = answers_waiting_;
+  answers_waiting_ = 0;
   write_in_progress_ = true;
   boost::asio::async_write(socket_, boost::asio::buffer(writing_),
                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
@@ -111,6 +118,10 @@ void TcpSession::on_write(const boost::system::error_code& ec) {
     close();
     return;
   }
+  answers_writing_ = 0;
+  // Queries held back by the in-flight limit are answered now that the client has read. (While
+  // a read is in progress nothing is held back, and input_ belongs to that read.)
+  if (!read_in_progress_ && answer_complete_messages() > 0) arm_idle_timer();
   if (!output_.empty()) {
     do_write();
     return;

@@ -9,6 +9,18 @@
 #include "server/query_log.hpp"
 
 namespace beacon::server {
+namespace {
+
+std::string peer_text(const sockaddr_storage& peer) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (peer.ss_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(peer).sin_addr, host, sizeof host);
+  else if (peer.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr, host, sizeof host);
+  return host;
+}
+
+}  // namespace
 
 UdpWorker::UdpWorker(boost::asio::ip::udp::socket socket, ThreadContext& context)
     : socket_(std::move(socket)), context_(context), datagrams_(std::make_unique<Datagram[]>(batch_size)) {
@@ -51,14 +63,18 @@ bool UdpWorker::serve_batch() {
     return false;
   }
   const auto started = std::chrono::steady_clock::now();
+  const auto second = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count());
+  const bool limiting = context_.rate_limiter.enabled();
   const zone::Snapshot& snapshot = context_.snapshots.load();
   unsigned answers = 0;
   for (int i = 0; i < received; ++i) {
     Datagram& d = datagrams_[static_cast<std::size_t>(i)];
-    const std::size_t length = context_.responder.respond(
+    std::size_t length = context_.responder.respond(
         snapshot, {d.request.data(), rx_[static_cast<std::size_t>(i)].msg_len}, answer::Transport::udp,
         {d.response.data(), d.response.size()});
     if (context_.options.log_queries) log_datagram(d.peer, length);
+    if (limiting && length != 0) length = rate_limited(d, length, second);
     if (length == 0) continue;
     tx_iov_[answers] = {d.response.data(), length};
     mmsghdr& out = tx_[answers];
@@ -76,13 +92,23 @@ bool UdpWorker::serve_batch() {
   return received == static_cast<int>(batch_size);
 }
 
+std::size_t UdpWorker::rate_limited(Datagram& d, std::size_t length, std::uint32_t second) {
+  const auto verdict = context_.rate_limiter.check(d.peer, {d.response.data(), length}, second);
+  if (verdict == RateLimiter::Verdict::send) return length;
+  if (second != rrl_logged_second_) {
+    rrl_logged_second_ = second;
+    log::warn("rrl_limiting", {{"client", peer_text(d.peer)}, {"rate", context_.options.rate_limit.rate}});
+  }
+  if (verdict == RateLimiter::Verdict::slip) {
+    context_.rrl_slipped.add();
+    return RateLimiter::truncate_to_question({d.response.data(), length});
+  }
+  context_.rrl_dropped.add();
+  return 0;
+}
+
 void UdpWorker::log_datagram(const sockaddr_storage& peer, std::size_t length) const {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (peer.ss_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(peer).sin_addr, host, sizeof host);
-  else if (peer.ss_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr, host, sizeof host);
-  log_query(context_.responder, host, "udp", length);
+  log_query(context_.responder, peer_text(peer), "udp", length);
 }
 
 void UdpWorker::send_responses(unsigned count) {

@@ -35,6 +35,8 @@ class UdpWorker {
   void wait_readable();
   /// Receives, answers and sends one batch; false when the socket had nothing to read.
   bool serve_batch();
+  /// Applies response rate limiting to the answer in `d`; returns the length to send, 0 to drop.
+  std::size_t rate_limited(Datagram& d, std::size_t length, std::uint32_t second);
   void send_responses(unsigned count);
   void log_datagram(const sockaddr_storage& peer, std::size_t length) const;
 
@@ -45,6 +47,7 @@ class UdpWorker {
   std::array<mmsghdr, batch_size> tx_{};
   std::array<iovec, batch_size> rx_iov_{};
   std::array<iovec, batch_size> tx_iov_{};
+  std::uint32_t rrl_logged_second_ = 0;  // RRL logs at most one line per second per thread
 };
 
 }  // namespace beacon::server
