@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "dns/constants.hpp"
@@ -13,11 +14,22 @@
 namespace beacon::answer {
 
 struct NamePosition {
-  std::array<std::uint8_t, dns::limits::max_name> lower{};
+  // Not zero-filled: one is made per query, and only the first `length` octets and
+  // `label_count` offsets are ever read.
+  std::array<std::uint8_t, dns::limits::max_name> lower;
   std::uint8_t length = 0;
-  std::array<std::uint8_t, dns::limits::max_labels + 1> label_offsets{};
+  std::array<std::uint8_t, dns::limits::max_labels + 1> label_offsets;
   std::uint8_t label_count = 0;
   std::uint16_t offset = 0;  // message offset of the name's first octet
+
+  /// The question: already lower-cased and split into labels by the parser.
+  void assign(const dns::WireName& name, std::span<const std::uint8_t> lower_wire, std::uint16_t at) {
+    length = name.length;
+    std::memcpy(lower.data(), lower_wire.data(), length);
+    label_count = name.label_count;
+    std::memcpy(label_offsets.data(), name.label_offsets.data(), label_count);
+    offset = at;
+  }
 
   /// `wire` is an uncompressed name in any case, written at message offset `at`.
   void assign(std::span<const std::uint8_t> wire, std::uint16_t at) {

@@ -42,11 +42,12 @@ std::uint16_t answer_question(const zone::Snapshot& snapshot, const dns::Query& 
                               std::span<std::uint32_t> rotation) {
   if (q.qclass != dns::qclass::IN) return dns::rcode::REFUSED;
   if (const auto rcode = refusal_for_qtype(q.qtype); rcode != dns::rcode::NOERROR) return rcode;
-  const zone::ServedZone* zone = snapshot.find_zone(q.lower_name());
+  const zone::ServedZone* zone =
+      snapshot.find_zone(q.lower_name(), {q.qname.label_offsets.data(), q.qname.label_count});
   if (zone == nullptr) return dns::rcode::REFUSED;  // not ours, and we never recurse
 
   NamePosition name;
-  name.assign(q.qname.wire(), static_cast<std::uint16_t>(dns::limits::header_size));
+  name.assign(q.qname, q.lower_name(), static_cast<std::uint16_t>(dns::limits::header_size));
   ZoneAnswer answer(*zone, writer, q.qtype, rotation);
   answer.write(name);
   if (answer.is_authoritative()) writer.set_flags(dns::flag::AA);

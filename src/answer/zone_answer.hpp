@@ -60,7 +60,7 @@ class ZoneAnswer {
   std::uint16_t rcode_ = 0;
   bool authoritative_ = true;
   bool truncated_ = false;
-  std::array<Target, max_targets> targets_{};
+  std::array<Target, max_targets> targets_;  // [0, target_count_) in use; not zero-filled per query
   std::size_t target_count_ = 0;
   std::uint64_t followed_from_ = 0;  // hash of the name whose CNAME write_node just followed
 };

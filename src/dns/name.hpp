@@ -67,7 +67,8 @@ std::optional<std::string> name_from_text(std::string_view text);
 /// Wire form to presentation format with a trailing dot; escapes as RFC 4343 §2.1.
 std::string name_to_text(std::span<const std::uint8_t> wire);
 
-/// FNV-1a over the lower-cased name; the snapshot's name index uses it.
+/// A 64-bit hash of the lower-cased name, eight octets per step; the snapshot's name index
+/// and the fragment map use it.
 std::uint64_t hash_lower_name(std::span<const std::uint8_t> lower_wire);
 
 }  // namespace beacon::dns

@@ -42,7 +42,9 @@ class DnsServer {
     DnsThread(const SnapshotSlot& slot, const ServerOptions& options, ConnectionLimits& limits,
               RateLimiter& rate_limiter)
         : context(slot, options, limits, rate_limiter) {}
-    boost::asio::io_context io{1};
+    // One thread runs it and touches its sockets; other threads only post (stop), so the
+    // reactor needs no locking of its own.
+    boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     ThreadContext context;
     std::vector<std::unique_ptr<UdpWorker>> udp;
     std::vector<std::unique_ptr<TcpListener>> tcp;

@@ -29,6 +29,8 @@ UdpWorker::UdpWorker(boost::asio::ip::udp::socket socket, ThreadContext& context
     rx_iov_[i] = {datagrams_[i].request.data(), buffer_size};
     rx_[i].msg_hdr.msg_iov = &rx_iov_[i];
     rx_[i].msg_hdr.msg_iovlen = 1;
+    rx_[i].msg_hdr.msg_name = &datagrams_[i].peer;
+    rx_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
   }
 }
 
@@ -52,10 +54,6 @@ void UdpWorker::wait_readable() {
 }
 
 bool UdpWorker::serve_batch() {
-  for (std::size_t i = 0; i < batch_size; ++i) {
-    rx_[i].msg_hdr.msg_name = &datagrams_[i].peer;
-    rx_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-  }
   const int received = ::recvmmsg(socket_.native_handle(), rx_.data(), batch_size, MSG_DONTWAIT, nullptr);
   if (received <= 0) {
     if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -86,6 +84,8 @@ bool UdpWorker::serve_batch() {
     ++answers;
   }
   send_responses(answers);
+  // recvmmsg shortened the address lengths it filled in; only those need restoring.
+  for (int i = 0; i < received; ++i) rx_[static_cast<std::size_t>(i)].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   context_.latency[0].record(static_cast<std::uint64_t>(elapsed.count()) / static_cast<std::uint64_t>(received),
                              static_cast<std::uint64_t>(received));

@@ -1,6 +1,7 @@
 #include "zone/snapshot.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "dns/name.hpp"
 
@@ -29,6 +30,20 @@ const ServedZone* Snapshot::find_zone(std::span<const std::uint8_t> lower_name) 
   // Longest origin first, so the first containing zone is the closest one.
   for (const auto& z : zones_) {
     if (dns::is_subdomain(lower_name, z.zone->apex())) return &z;
+  }
+  return nullptr;
+}
+
+const ServedZone* Snapshot::find_zone(std::span<const std::uint8_t> lower_name,
+                                      std::span<const std::uint8_t> label_offsets) const {
+  const std::size_t labels = label_offsets.size();
+  for (const auto& z : zones_) {
+    const std::size_t apex_labels = z.zone->apex_labels();
+    if (apex_labels > labels) continue;
+    const std::size_t start = apex_labels == 0 ? lower_name.size() - 1 : label_offsets[labels - apex_labels];
+    const auto apex = z.zone->apex();
+    if (lower_name.size() - start == apex.size() && std::memcmp(lower_name.data() + start, apex.data(), apex.size()) == 0)
+      return &z;
   }
   return nullptr;
 }

@@ -27,6 +27,10 @@ class Snapshot {
 
   /// The zone with the longest origin that contains `lower_name`, or nullptr.
   const ServedZone* find_zone(std::span<const std::uint8_t> lower_name) const;
+  /// The same, given where each label of `lower_name` starts (as the query parser found
+  /// them): each zone is then one length check and one memcmp.
+  const ServedZone* find_zone(std::span<const std::uint8_t> lower_name,
+                              std::span<const std::uint8_t> label_offsets) const;
   const std::vector<ServedZone>& zones() const { return zones_; }
   /// One more than the highest RRset rotation slot in use: the counters a DNS thread needs.
   std::uint32_t rotation_slots() const { return rotation_slots_; }

@@ -208,6 +208,11 @@ TEST_CASE("Snapshot: find_zone picks the longest containing origin") {
   auto origin_of = [&](std::string_view qname) -> std::string {
     const std::string wire = name(qname);
     const ServedZone* z = snap.find_zone(test::as_span(wire));
+    // The hot path's variant, given the label offsets, must agree.
+    std::vector<std::uint8_t> offsets;
+    for (std::size_t i = 0; wire[i] != 0; i += static_cast<std::uint8_t>(wire[i]) + 1u)
+      offsets.push_back(static_cast<std::uint8_t>(i));
+    CHECK(snap.find_zone(test::as_span(wire), offsets) == z);
     return z == nullptr ? "none" : dns::name_to_text(z->zone->apex());
   };
   CHECK(origin_of("a.deep.example.test.") == "deep.example.test.");
@@ -218,6 +223,9 @@ TEST_CASE("Snapshot: find_zone picks the longest containing origin") {
   CHECK(origin_of("example.org.") == "none");
   CHECK(origin_of(".") == "none");
   CHECK(Snapshot().find_zone(test::as_span(name("a.test."))) == nullptr);
+  const Snapshot root({make(".")}, 1);
+  const std::vector<std::uint8_t> two_labels = {0, 2};
+  CHECK(root.find_zone(test::as_span(name("a.b.")), two_labels) != nullptr);
 }
 
 }  // namespace beacon::zone
