@@ -17,8 +17,8 @@ namespace {
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
-struct ZoneFree {
-  void operator()(ldns_zone* z) const { ldns_zone_deep_free(z); }
+struct RrFree {
+  void operator()(ldns_rr* r) const { ldns_rr_free(r); }
 };
 struct RdfFree {
   void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
@@ -26,6 +26,7 @@ struct RdfFree {
 struct BufferFree {
   void operator()(ldns_buffer* b) const { ldns_buffer_free(b); }
 };
+using Rr = std::unique_ptr<ldns_rr, RrFree>;
 
 std::string rdf_bytes(const ldns_rdf* rdf) {
   return {reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf)};
@@ -56,21 +57,87 @@ int error_line(std::FILE* fp, int newlines_read) {
   return newlines_read + 1;
 }
 
-Zone build_zone(const std::filesystem::path& file, const ldns_zone* parsed) {
-  const ldns_rr* soa = ldns_zone_soa(parsed);
-  if (soa == nullptr) throw ZoneFileError(file, 0, "no SOA record");
-  const std::string origin = rdf_bytes(ldns_rr_owner(soa));
+/// The records of a master file, read one at a time with ldns_rr_new_frm_fp_l.
+///
+/// Not ldns_zone_new_frm_fp_l: in ldns 1.8.3 it keeps a pointer to a second SOA after freeing
+/// it and reads it for the next record, a use-after-free that crashed on a zone with three
+/// SOAs (found by fuzz_zone_file). Reading record by record also lets a second SOA be an error
+/// with its line instead of being dropped in silence. The TTL rules are those ldns applies:
+/// an omitted TTL is the $TTL value if there is one, else the last TTL stated explicitly
+/// (RFC 2308 §4, RFC 1035 §5.1), and a record continuing an RRset takes that RRset's TTL.
+struct MasterFile {
+  Rr soa;
+  std::vector<Rr> records;
+};
+
+MasterFile read_records(const std::filesystem::path& file, std::FILE* fp) {
+  // An omitted TTL leaves this value in the record: no zone states it (it exceeds 2^31 - 1).
+  constexpr std::uint32_t implicit = 0xFFFFFFFF;
+  std::unique_ptr<ldns_rdf, RdfFree> origin(ldns_dname_new_frm_str(default_origin(file).c_str()));
+  if (!origin) throw ZoneFileError(file, 0, "file name is not a valid zone origin");
+  ldns_rdf* origin_raw = origin.release();
+  ldns_rdf* previous_owner = ldns_rdf_clone(origin_raw);  // the owner a blank owner field repeats
+  const auto release_names = [&] {
+    if (origin_raw != nullptr) ldns_rdf_deep_free(origin_raw);
+    if (previous_owner != nullptr) ldns_rdf_deep_free(previous_owner);
+  };
+  MasterFile out;
+  std::uint32_t dollar_ttl = 0;
+  bool have_dollar_ttl = false;
+  std::uint32_t last_explicit_ttl = 3600;
+  const ldns_rr* previous = nullptr;
+  int line = 0;
+  try {
+    while (!std::feof(fp)) {
+      ldns_rr* raw = nullptr;
+      std::uint32_t ttl = implicit;
+      const ldns_status status = ldns_rr_new_frm_fp_l(&raw, fp, &ttl, &origin_raw, &previous_owner, &line);
+      Rr rr(raw);
+      if (status == LDNS_STATUS_SYNTAX_TTL) {
+        dollar_ttl = ttl;
+        have_dollar_ttl = true;
+        continue;
+      }
+      if (status == LDNS_STATUS_SYNTAX_EMPTY || status == LDNS_STATUS_SYNTAX_ORIGIN) continue;
+      if (status == LDNS_STATUS_SYNTAX_INCLUDE) throw ZoneFileError(file, line, "$INCLUDE is not supported");
+      if (status != LDNS_STATUS_OK || !rr) throw ZoneFileError(file, error_line(fp, line), ldns_get_errorstr_by_id(status));
+      if (ldns_rr_ttl(rr.get()) == implicit) {
+        std::uint32_t inherited = have_dollar_ttl ? dollar_ttl : last_explicit_ttl;
+        if (previous != nullptr && ldns_rr_get_type(previous) == ldns_rr_get_type(rr.get()) &&
+            ldns_dname_compare(ldns_rr_owner(previous), ldns_rr_owner(rr.get())) == 0)
+          inherited = ldns_rr_ttl(previous);
+        ldns_rr_set_ttl(rr.get(), inherited);
+      } else {
+        last_explicit_ttl = ldns_rr_ttl(rr.get());
+      }
+      previous = rr.get();
+      if (ldns_rr_get_type(rr.get()) == LDNS_RR_TYPE_SOA) {
+        if (out.soa) throw ZoneFileError(file, line, "a second SOA record (a zone has exactly one)");
+        out.soa = std::move(rr);
+      } else {
+        out.records.push_back(std::move(rr));
+      }
+    }
+  } catch (...) {
+    release_names();
+    throw;
+  }
+  release_names();
+  return out;
+}
+
+Zone build_zone(const std::filesystem::path& file, const MasterFile& parsed) {
+  if (!parsed.soa) throw ZoneFileError(file, 0, "no SOA record");
+  const std::string origin = rdf_bytes(ldns_rr_owner(parsed.soa.get()));
   std::unique_ptr<ldns_buffer, BufferFree> buffer(ldns_buffer_new(512));
   ZoneBuilder builder(origin);
   try {
-    builder.add(to_input(soa, buffer.get()));
-    const ldns_rr_list* rrs = ldns_zone_rrs(parsed);
-    for (std::size_t i = 0; i < ldns_rr_list_rr_count(rrs); ++i) {
-      const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
-      if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+    builder.add(to_input(parsed.soa.get(), buffer.get()));
+    for (const Rr& rr : parsed.records) {
+      if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN)
         throw ZoneError("record of a class other than IN at " +
-                        dns::name_to_text({ldns_rdf_data(ldns_rr_owner(rr)), ldns_rdf_size(ldns_rr_owner(rr))}));
-      builder.add(to_input(rr, buffer.get()));
+                        dns::name_to_text({ldns_rdf_data(ldns_rr_owner(rr.get())), ldns_rdf_size(ldns_rr_owner(rr.get()))}));
+      builder.add(to_input(rr.get(), buffer.get()));
     }
     return builder.build();
   } catch (const ZoneFileError&) {
@@ -90,15 +157,7 @@ ZoneFileError::ZoneFileError(std::filesystem::path file, int line, const std::st
 Zone load_zone_file(const std::filesystem::path& file) {
   std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(file.c_str(), "r"));
   if (!fp) throw ZoneFileError(file, 0, "cannot open: " + std::string(std::strerror(errno)));
-  std::unique_ptr<ldns_rdf, RdfFree> origin(ldns_dname_new_frm_str(default_origin(file).c_str()));
-  if (!origin) throw ZoneFileError(file, 0, "file name is not a valid zone origin");
-
-  ldns_zone* raw = nullptr;
-  int line = 0;
-  const ldns_status status = ldns_zone_new_frm_fp_l(&raw, fp.get(), origin.get(), 3600, LDNS_RR_CLASS_IN, &line);
-  std::unique_ptr<ldns_zone, ZoneFree> parsed(raw);
-  if (status != LDNS_STATUS_OK) throw ZoneFileError(file, error_line(fp.get(), line), ldns_get_errorstr_by_id(status));
-  return build_zone(file, parsed.get());
+  return build_zone(file, read_records(file, fp.get()));
 }
 
 std::vector<std::shared_ptr<const Zone>> load_zone_dir(const std::filesystem::path& dir) {

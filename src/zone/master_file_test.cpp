@@ -131,4 +131,38 @@ TEST_CASE("load_zone_file: the unit fixture loads") {
   CHECK(find(z, "sub.example.test.")->is_delegation);
 }
 
+
+TEST_CASE("load_zone_file: a second SOA is an error with its line (fuzz_zone_file regression)") {
+  test::TempDir dir;
+  std::string what;
+  CHECK(error_line(dir, std::string(soa_line) + "www IN A 192.0.2.1\n" + soa_line, &what) == 3);
+  CHECK(what.find("a second SOA record") != std::string::npos);
+  // Three SOAs, the last with an omitted TTL: ldns_zone_new_frm_fp_l (1.8.3) read the freed
+  // second SOA here and crashed. The fuzzer's minimized input, verbatim:
+  const auto crasher = test::data_dir() / "fuzz" / "zone_three_soas.zone";
+  CHECK_THROWS_AS(load_zone_file(crasher), ZoneFileError);
+  CHECK(error_line(dir, std::string(soa_line) + "@ IN SOA a b 1 2 3 4 5\n@ IN SOA c d 1 2 3 4 5\n") == 2);
+}
+
+TEST_CASE("load_zone_file: omitted TTLs follow $TTL, else the last explicit TTL, and an RRset keeps its TTL") {
+  test::TempDir dir;
+  const auto no_dollar = dir.write("a.test.zone",
+                                   "@ 300 IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+                                   "www 60 IN A 192.0.2.1\n"
+                                   "web IN A 192.0.2.2\n"       // the last explicit TTL: 60
+                                   "api 30 IN A 192.0.2.3\n"
+                                   "    IN A 192.0.2.4\n");    // continues api's RRset: 30
+  const Zone a = load_zone_file(no_dollar);
+  CHECK(a.rrset(*find(a, "web.a.test."), dns::type::A)->ttl == 60);
+  CHECK(a.rrset(*find(a, "api.a.test."), dns::type::A)->ttl == 30);
+  const auto dollar = dir.write("b.test.zone",
+                                "$TTL 120\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+                                "www 60 IN A 192.0.2.1\nweb IN A 192.0.2.2\n");
+  const Zone b = load_zone_file(dollar);
+  CHECK(b.rrset(*find(b, "web.b.test."), dns::type::A)->ttl == 120);
+  CHECK(b.rrset(b.apex_node(), dns::type::SOA)->ttl == 120);
+  const auto none = dir.write("c.test.zone", "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\nwww IN A 192.0.2.1\n");
+  CHECK(load_zone_file(none).rrset(*find(load_zone_file(none), "www.c.test."), dns::type::A)->ttl == 3600);
+}
+
 }  // namespace beacon::zone
