@@ -13,7 +13,21 @@ void Writer::commit_then(std::function<void(bool)> done) {
   waiting_.push_back(std::move(done));
   if (flush_posted_) return;
   flush_posted_ = true;
-  post_([this] { flush(); });
+  gathered_ = waiting_.size();
+  turns_ = 0;
+  post_([this] { gather(); });
+}
+
+void Writer::gather() {
+  // More writes came in since the last turn: others are likely still being read. Give them
+  // another turn (the posted call runs after the loop has polled its sockets once more).
+  if (waiting_.size() > gathered_ && turns_ < max_gather_turns) {
+    gathered_ = waiting_.size();
+    ++turns_;
+    post_([this] { gather(); });
+    return;
+  }
+  flush();
 }
 
 namespace {

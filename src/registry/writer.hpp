@@ -3,6 +3,9 @@
 // stage writes on the Registry and ask for a commit; all the writes staged before the
 // writer runs go to the store in one transaction and to DNS in one snapshot, then every
 // caller hears the outcome. A burst of writes costs one fsync and one publish, not one each.
+// While writes keep arriving, the flush waits a few more event-loop turns (each lets the
+// loop read the requests that are ready) so a burst from many connections becomes one batch
+// rather than two alternating halves; a lone write is flushed on the first turn.
 //
 // The writer runs on the control thread; `post` defers work to that thread's event loop
 // (the registry module itself has no event loop, and no Asio).
@@ -31,6 +34,9 @@ class Writer {
   /// `done(false)` if the store refused them (they are undone). Never called inline.
   void commit_then(std::function<void(bool durable)> done);
 
+  /// Event-loop turns a pending flush waits, at most, for more writes to join its batch.
+  static constexpr unsigned max_gather_turns = 8;
+
   /// Commits now (start-up, expiry timer). Returns false if the store refused.
   bool commit_now();
 
@@ -44,6 +50,7 @@ class Writer {
   const Stats& stats() const { return stats_; }
 
  private:
+  void gather();
   void flush();
 
   Registry& registry_;
@@ -51,6 +58,8 @@ class Writer {
   Publish publish_;
   std::vector<std::function<void(bool)>> waiting_;
   bool flush_posted_ = false;
+  std::size_t gathered_ = 0;  // waiting_.size() at the last turn
+  unsigned turns_ = 0;
   Stats stats_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "test_support.hpp"
@@ -41,6 +42,12 @@ struct Fixture {
     for (auto& f : batch) f();
     return batch.size();
   }
+  /// Runs posted work, and what that posts, until nothing is left; returns how many ran.
+  std::size_t drain() {
+    std::size_t n = 0;
+    while (!posted.empty()) n += run_posted();
+    return n;
+  }
   /// commit_then whose outcomes land in `outcomes`.
   void commit_then(std::vector<bool>& outcomes) {
     writer.commit_then([&outcomes](bool durable) { outcomes.push_back(durable); });
@@ -67,7 +74,9 @@ TEST_CASE("registry writer: commit_then batches calls into one commit and one pu
   CHECK(f.published.empty());
   CHECK(f.store.load_all().empty());
 
-  CHECK(f.run_posted() == 1);
+  // Writes came in after the flush was posted: it waits one more turn for others, then
+  // commits all three together.
+  CHECK(f.drain() == 2);
   CHECK(f.published == std::vector<Names>{{"db", "web"}});
   CHECK(first == std::vector<bool>{true});
   CHECK(second == std::vector<bool>{true});
@@ -99,7 +108,7 @@ TEST_CASE("registry writer: the batch is one store transaction") {
     f.put("web", id);
     f.commit_then(outcomes);
   }
-  f.run_posted();
+  f.drain();
   CHECK(outcomes == std::vector<bool>{false, false, false});
   CHECK(f.store.load_all().empty());
 }
@@ -116,7 +125,7 @@ TEST_CASE("registry writer: on a store failure every callback gets false and not
   f.commit_then(first);
   f.put("api", "a");
   f.commit_then(second);
-  f.run_posted();
+  f.drain();
   CHECK(first == std::vector<bool>{false});
   CHECK(second == std::vector<bool>{false});
   CHECK(f.published.empty());
@@ -193,4 +202,52 @@ TEST_CASE("registry writer: commit_now commits and publishes at once") {
   CHECK(f.store.load_all().size() == 3);
   f.run_posted();
   CHECK(outcomes == std::vector<bool>{true});
+}
+
+TEST_CASE("registry writer: writes arriving while a flush waits join its batch; the wait is bounded") {
+  Fixture f;
+  // A lone write is flushed on the first turn: an idle server adds no delay.
+  std::vector<bool> lone;
+  f.put("web", "a");
+  f.commit_then(lone);
+  CHECK(f.run_posted() == 1);
+  CHECK(lone == std::vector<bool>{true});
+  CHECK(f.posted.empty());
+
+  // Writes keep arriving between turns (as requests read from other connections would):
+  // each turn that saw new ones waits once more, and every one of them is in one batch,
+  // acknowledged only after that batch is durable and published.
+  f.published.clear();
+  std::vector<bool> outcomes;
+  f.put("web", "b");
+  f.commit_then(outcomes);
+  for (int turn = 0; turn < 3; ++turn) {
+    f.put("svc" + std::to_string(turn), "x");
+    f.commit_then(outcomes);
+    CHECK(f.run_posted() == 1);
+    CHECK(outcomes.empty());
+    CHECK(f.published.empty());
+  }
+  CHECK(f.run_posted() == 1);  // a turn with nothing new: flush
+  CHECK(outcomes == std::vector<bool>(4, true));
+  CHECK(f.published == std::vector<Names>{{"web", "svc0", "svc1", "svc2"}});
+  CHECK(f.store.load_all().size() == 5);
+  CHECK(f.posted.empty());
+
+  // A steady stream does not hold a batch back for more than max_gather_turns turns.
+  std::vector<bool> stream;
+  f.put("web", "c");
+  f.commit_then(stream);
+  unsigned turns = 0;
+  while (stream.empty()) {
+    f.put("stream", "i" + std::to_string(turns));
+    f.commit_then(stream);
+    REQUIRE(f.run_posted() == 1);
+    ++turns;
+  }
+  CHECK(turns == Writer::max_gather_turns + 1);
+  CHECK(stream.size() == Writer::max_gather_turns + 2);
+  CHECK(std::all_of(stream.begin(), stream.end(), [](bool durable) { return durable; }));
+  // The write staged during the flushing turn is in that batch too (staged before the commit).
+  CHECK(f.store.load_all().size() == 5 + 1 + turns);
 }
