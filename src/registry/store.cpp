@@ -57,7 +57,22 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
   }
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  statements_.clear();  // finalized before the connection closes
+  sqlite3_close(db_);
+}
+
+void Store::StatementFree::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+
+sqlite3_stmt* Store::statement(const char* sql) {
+  auto& slot = statements_[sql];
+  if (!slot) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) return nullptr;
+    slot.reset(raw);
+  }
+  return slot.get();
+}
 
 void Store::check_integrity() {
   const auto refuse = [this](const std::string& why) {
@@ -129,17 +144,19 @@ namespace {
 
 using Param = std::variant<std::string, std::int64_t>;
 
-/// Runs one statement with its parameters; false if SQLite refused it.
-bool run(sqlite3* db, const char* sql, std::initializer_list<Param> params) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return false;
-  Statement statement(raw);
+/// Runs a prepared statement with its parameters and resets it; false if SQLite refused it.
+bool run(sqlite3_stmt* statement, std::initializer_list<Param> params) {
+  if (statement == nullptr) return false;
   int index = 1;
   for (const Param& p : params) {
-    if (const auto* text = std::get_if<std::string>(&p)) sqlite3_bind_text(raw, index++, text->c_str(), -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_int64(raw, index++, std::get<std::int64_t>(p));
+    if (const auto* text = std::get_if<std::string>(&p))
+      sqlite3_bind_text(statement, index++, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
+    else sqlite3_bind_int64(statement, index++, std::get<std::int64_t>(p));
   }
-  return sqlite3_step(raw) == SQLITE_DONE;
+  const bool done = sqlite3_step(statement) == SQLITE_DONE;
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);  // SQLITE_STATIC: no pointer into `params` may outlive this call
+  return done;
 }
 
 std::int64_t millis(TimePoint t) { return t.time_since_epoch().count(); }
@@ -149,18 +166,18 @@ std::int64_t millis(TimePoint t) { return t.time_since_epoch().count(); }
 void Store::apply(const StoreChange& change) {
   bool ok = true;
   if (const auto* instance = std::get_if<StoredInstance>(&change)) {
-    ok = run(db_, "INSERT OR REPLACE INTO instances (service, id, registration, registered_at_ms) VALUES (?, ?, ?, ?)",
+    ok = run(statement("INSERT OR REPLACE INTO instances (service, id, registration, registered_at_ms) VALUES (?, ?, ?, ?)"),
              {instance->service, instance->id, boost::json::serialize(to_json(instance->registration)),
               millis(instance->registered_at)});
   } else if (const auto* removed = std::get_if<RemovedInstance>(&change)) {
-    ok = run(db_, "DELETE FROM instances WHERE service = ? AND id = ?", {removed->service, removed->id});
+    ok = run(statement("DELETE FROM instances WHERE service = ? AND id = ?"), {removed->service, removed->id});
   } else if (const auto* service = std::get_if<StoredService>(&change)) {
-    ok = run(db_, "INSERT OR IGNORE INTO services (name, created_at_ms) VALUES (?, ?)",
+    ok = run(statement("INSERT OR IGNORE INTO services (name, created_at_ms) VALUES (?, ?)"),
              {service->name, millis(service->created_at)});
   } else {
     const auto& gone = std::get<RemovedService>(change);
-    ok = run(db_, "DELETE FROM instances WHERE service = ?", {gone.name}) &&
-         run(db_, "DELETE FROM services WHERE name = ?", {gone.name});
+    ok = run(statement("DELETE FROM instances WHERE service = ?"), {gone.name}) &&
+         run(statement("DELETE FROM services WHERE name = ?"), {gone.name});
   }
   if (!ok) throw StoreError("cannot write the database " + path_.string() + ": " + sqlite3_errmsg(db_));
 }
