@@ -40,7 +40,7 @@ void write_dns(MetricsText& out, const server::DnsServer& dns) {
                sum([&](const ResponseStats& s) -> const Counter& { return s.dropped[t]; }));
   }
   out.family("beacon_dns_response_seconds", "histogram",
-             "Time from a query reaching user space to its answer going to the kernel.");
+             "Time from a query reaching user space to its answer being ready to send.");
   for (std::size_t t = 0; t < 2; ++t) {
     std::vector<const LatencyHistogram*> parts;
     for (const auto* thread : threads) parts.push_back(&thread->latency[t]);

@@ -71,7 +71,7 @@ void DnsServer::bind_all() {
       auto udp = open_udp(t.io, address);
       // With port 0 the first socket picks a port; every other socket joins it.
       if (address.port == 0) address.port = udp.local_endpoint().port();
-      t.udp.push_back(std::make_unique<UdpWorker>(std::move(udp), t.context));
+      t.udp.push_back(std::make_unique<UdpWorker>(std::move(udp), snapshots_, options_, tcp_limits_, rate_limiter_));
       t.tcp.push_back(std::make_unique<TcpListener>(open_tcp(t.io, address), t.context));
     }
     bound_.push_back(address);
@@ -80,7 +80,10 @@ void DnsServer::bind_all() {
 
 std::vector<const ThreadContext*> DnsServer::thread_contexts() const {
   std::vector<const ThreadContext*> contexts;
-  for (const auto& t : threads_) contexts.push_back(&t->context);
+  for (const auto& t : threads_) {
+    contexts.push_back(&t->context);
+    for (const auto& u : t->udp) contexts.push_back(&u->context());
+  }
   return contexts;
 }
 
@@ -104,9 +107,9 @@ void DnsServer::stop() {
   if (!running_) return;
   running_ = false;
   for (auto& t : threads_) {
+    for (auto& u : t->udp) u->stop();
     asio::post(t->io, [thread = t.get()] {
       thread->context.stopping = true;
-      for (auto& u : thread->udp) u->stop();
       for (auto& l : thread->tcp) l->stop();
     });
   }

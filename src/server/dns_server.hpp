@@ -1,8 +1,11 @@
 #pragma once
-// The DNS threads. Each thread owns an io_context, and for every listen address its own
-// SO_REUSEPORT UDP socket and TCP acceptor, so the kernel spreads queries across threads and
-// no socket is shared (Knot's udp_master, Asio's io_context-per-thread pool). The threads
-// only read the SnapshotSlot; nothing they do waits for the registry or the control thread.
+// The DNS threads. For each of `threads` and every listen address there is a SO_REUSEPORT UDP
+// socket served by a thread of its own (UdpWorker: blocking recvmmsg, no event loop) and a TCP
+// acceptor; the TCP side of each of `threads` runs on its own io_context. The kernel spreads
+// queries across the sockets and no socket is shared (Knot's udp_master, Asio's
+// io_context-per-thread pool). Every thread has its own ThreadContext (snapshot reader,
+// responder, counters); they only read the SnapshotSlot, and nothing they do waits for the
+// registry or the control thread.
 
 #include <boost/asio/io_context.hpp>
 #include <future>

@@ -29,7 +29,7 @@ struct ThreadContext {
   Counter rrl_dropped;           // UDP responses RRL dropped
   Counter rrl_slipped;           // ... and sent truncated instead
   std::array<std::uint8_t, dns::limits::max_message> tcp_scratch{};
-  /// Time from a query's arrival in user space to its answer being handed to the kernel;
+  /// Time from a query's arrival in user space to its answer being ready to send;
   /// for UDP measured per recvmmsg batch and shared out over its queries.
   std::array<LatencyHistogram, 2> latency;  // [udp, tcp]
   bool stopping = false;

@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include <arpa/inet.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "common/log.hpp"
 #include "server/query_log.hpp"
@@ -22,9 +24,13 @@ std::string peer_text(const sockaddr_storage& peer) {
 
 }  // namespace
 
-UdpWorker::UdpWorker(boost::asio::ip::udp::socket socket, ThreadContext& context)
-    : socket_(std::move(socket)), context_(context), datagrams_(std::make_unique<Datagram[]>(batch_size)) {
-  socket_.non_blocking(true);
+UdpWorker::UdpWorker(boost::asio::ip::udp::socket socket, const SnapshotSlot& slot, const ServerOptions& options,
+                     ConnectionLimits& tcp_limits, RateLimiter& rate_limiter)
+    : fd_(socket.release()),
+      context_(slot, options, tcp_limits, rate_limiter),
+      datagrams_(std::make_unique<Datagram[]>(batch_size)) {
+  const timeval wake_at_least_every{0, 500'000};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wake_at_least_every, sizeof wake_at_least_every);
   for (std::size_t i = 0; i < batch_size; ++i) {
     rx_iov_[i] = {datagrams_[i].request.data(), buffer_size};
     rx_[i].msg_hdr.msg_iov = &rx_iov_[i];
@@ -34,43 +40,45 @@ UdpWorker::UdpWorker(boost::asio::ip::udp::socket socket, ThreadContext& context
   }
 }
 
-void UdpWorker::start() { wait_readable(); }
+UdpWorker::~UdpWorker() {
+  stop();
+  ::close(fd_);
+}
+
+void UdpWorker::start() { thread_ = std::thread([this] { run(); }); }
 
 void UdpWorker::stop() {
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  if (!thread_.joinable()) return;
+  stopping_.store(true, std::memory_order_relaxed);
+  // On an unconnected UDP socket shutdown() reports ENOTCONN but still marks the socket shut
+  // for reading and wakes a blocked receive (Linux), which then returns 0.
+  ::shutdown(fd_, SHUT_RD);
+  thread_.join();
 }
 
-void UdpWorker::wait_readable() {
-  socket_.async_wait(boost::asio::ip::udp::socket::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec) {
-      if (ec != boost::asio::error::operation_aborted) log::error("udp_wait_failed", {{"error", ec.message()}});
-      return;
-    }
-    for (int i = 0; i < batches_per_wakeup && serve_batch(); ++i) {
-    }
-    if (socket_.is_open()) wait_readable();
-  });
-}
-
-bool UdpWorker::serve_batch() {
-  const int received = ::recvmmsg(socket_.native_handle(), rx_.data(), batch_size, MSG_DONTWAIT, nullptr);
-  if (received <= 0) {
-    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+void UdpWorker::run() {
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    const int received = ::recvmmsg(fd_, rx_.data(), batch_size, MSG_WAITFORONE, nullptr);
+    if (received > 0) {
+      serve_batch(static_cast<unsigned>(received));
+    } else if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      if (stopping_.load(std::memory_order_relaxed)) break;
       log::warn("udp_receive_failed", {{"errno", errno}});
-    return false;
+    }
   }
+}
+
+void UdpWorker::serve_batch(unsigned received) {
   const auto started = std::chrono::steady_clock::now();
   const auto second = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count());
   const bool limiting = context_.rate_limiter.enabled();
   const zone::Snapshot& snapshot = context_.snapshots.load();
   unsigned answers = 0;
-  for (int i = 0; i < received; ++i) {
-    Datagram& d = datagrams_[static_cast<std::size_t>(i)];
-    std::size_t length = context_.responder.respond(
-        snapshot, {d.request.data(), rx_[static_cast<std::size_t>(i)].msg_len}, answer::Transport::udp,
-        {d.response.data(), d.response.size()});
+  for (unsigned i = 0; i < received; ++i) {
+    Datagram& d = datagrams_[i];
+    std::size_t length = context_.responder.respond(snapshot, {d.request.data(), rx_[i].msg_len}, answer::Transport::udp,
+                                                    {d.response.data(), d.response.size()});
     if (context_.options.log_queries) log_datagram(d.peer, length);
     if (limiting && length != 0) length = rate_limited(d, length, second);
     if (length == 0) continue;
@@ -78,18 +86,17 @@ bool UdpWorker::serve_batch() {
     mmsghdr& out = tx_[answers];
     out.msg_hdr = {};
     out.msg_hdr.msg_name = &d.peer;
-    out.msg_hdr.msg_namelen = rx_[static_cast<std::size_t>(i)].msg_hdr.msg_namelen;
+    out.msg_hdr.msg_namelen = rx_[i].msg_hdr.msg_namelen;
     out.msg_hdr.msg_iov = &tx_iov_[answers];
     out.msg_hdr.msg_iovlen = 1;
     ++answers;
   }
+  // Recorded before sending, so a client that has its answer also finds it counted.
+  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  context_.latency[0].record(static_cast<std::uint64_t>(elapsed.count()) / received, received);
   send_responses(answers);
   // recvmmsg shortened the address lengths it filled in; only those need restoring.
-  for (int i = 0; i < received; ++i) rx_[static_cast<std::size_t>(i)].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-  context_.latency[0].record(static_cast<std::uint64_t>(elapsed.count()) / static_cast<std::uint64_t>(received),
-                             static_cast<std::uint64_t>(received));
-  return received == static_cast<int>(batch_size);
+  for (unsigned i = 0; i < received; ++i) rx_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
 }
 
 std::size_t UdpWorker::rate_limited(Datagram& d, std::size_t length, std::uint32_t second) {
@@ -114,7 +121,7 @@ void UdpWorker::log_datagram(const sockaddr_storage& peer, std::size_t length) c
 void UdpWorker::send_responses(unsigned count) {
   unsigned sent = 0;
   while (sent < count) {
-    const int n = ::sendmmsg(socket_.native_handle(), tx_.data() + sent, count - sent, MSG_DONTWAIT);
+    const int n = ::sendmmsg(fd_, tx_.data() + sent, count - sent, MSG_DONTWAIT);
     if (n > 0) {
       sent += static_cast<unsigned>(n);
       continue;
