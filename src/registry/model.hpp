@@ -12,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "registry/check_spec.hpp"
+#include "registry/heap_optional.hpp"
 
 namespace beacon::registry {
 
@@ -43,7 +44,7 @@ struct Registration {
   std::optional<std::chrono::milliseconds> ttl;             // heartbeat TTL
   std::optional<std::chrono::milliseconds> deregister_after;
   std::optional<std::uint32_t> dns_ttl;                     // seconds
-  std::optional<CheckSpec> check;                           // active health check
+  HeapOptional<CheckSpec> check;                            // active health check
   bool operator==(const Registration&) const = default;
 };
 
@@ -71,7 +72,7 @@ struct Instance {
   TimePoint last_heartbeat{};
   Health reported = Health::passing;   // the status the last heartbeat carried
   bool ttl_expired = false;
-  std::optional<CheckState> check;     // present when the registration has a check
+  HeapOptional<CheckState> check;      // present when the registration has a check
   std::optional<TimePoint> critical_since;
   // Where the registry's deadline index holds this instance (see Registry::index).
   std::optional<TimePoint> ttl_due;         // last_heartbeat + ttl, while not lapsed
