@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <tuple>
 
 #include "dns/name.hpp"
 
@@ -19,7 +20,9 @@ const Zone* FragmentMap::find(std::span<const std::uint8_t> key) const {
   const std::uint64_t hash = dns::hash_lower_name(key);
   const Middle* middle = top_[top_index(hash)].get();
   if (middle == nullptr) return nullptr;
-  const Bucket* bucket = (*middle)[middle_index(hash)].get();
+  const Bottom* bottom = (*middle)[middle_index(hash)].get();
+  if (bottom == nullptr) return nullptr;
+  const Bucket* bucket = (*bottom)[bottom_index(hash)].get();
   if (bucket == nullptr) return nullptr;
   auto it = std::lower_bound(bucket->begin(), bucket->end(), hash,
                              [](const Entry& e, std::uint64_t h) { return e.hash < h; });
@@ -32,17 +35,23 @@ const Zone* FragmentMap::find(std::span<const std::uint8_t> key) const {
 
 FragmentMap FragmentMap::with(const std::vector<Update>& updates) const {
   FragmentMap next = *this;
-  // Copy-on-write working copies of the touched middles and buckets.
+  // Copy-on-write working copies of the touched arrays and buckets, by their indices.
+  using Path2 = std::pair<std::size_t, std::size_t>;
+  using Path3 = std::tuple<std::size_t, std::size_t, std::size_t>;
   std::map<std::size_t, Middle> middles;
-  std::map<std::pair<std::size_t, std::size_t>, Bucket> buckets;
+  std::map<Path2, Bottom> bottoms;
+  std::map<Path3, Bucket> buckets;
   for (const Update& u : updates) {
     const std::uint64_t hash = dns::hash_lower_name(bytes(u.key));
     const std::size_t t = top_index(hash);
     const std::size_t m = middle_index(hash);
+    const std::size_t b = bottom_index(hash);
     auto [middle, new_middle] = middles.try_emplace(t);
     if (new_middle && top_[t]) middle->second = *top_[t];
-    auto [slot, new_bucket] = buckets.try_emplace({t, m});
-    if (new_bucket && middle->second[m]) slot->second = *middle->second[m];
+    auto [bottom, new_bottom] = bottoms.try_emplace({t, m});
+    if (new_bottom && middle->second[m]) bottom->second = *middle->second[m];
+    auto [slot, new_bucket] = buckets.try_emplace({t, m, b});
+    if (new_bucket && bottom->second[b]) slot->second = *bottom->second[b];
     Bucket& bucket = slot->second;
     auto it = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.key == u.key; });
     if (it != bucket.end()) {
@@ -57,10 +66,12 @@ FragmentMap FragmentMap::with(const std::vector<Update>& updates) const {
       ++next.size_;
     }
   }
-  for (auto& [index, bucket] : buckets) {
+  for (auto& [path, bucket] : buckets) {
     std::sort(bucket.begin(), bucket.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
-    middles[index.first][index.second] = bucket.empty() ? nullptr : std::make_shared<const Bucket>(std::move(bucket));
+    const auto [t, m, b] = path;
+    bottoms[{t, m}][b] = bucket.empty() ? nullptr : std::make_shared<const Bucket>(std::move(bucket));
   }
+  for (auto& [path, bottom] : bottoms) middles[path.first][path.second] = std::make_shared<const Bottom>(std::move(bottom));
   for (auto& [t, middle] : middles) next.top_[t] = std::make_shared<const Middle>(std::move(middle));
   return next;
 }
