@@ -9,14 +9,14 @@ What it does, in order:
 1. Installs what it needs from Debian (dnsperf knot nsd valgrind linux-perf) unless present,
    stops/disables the knot and nsd system services the packages may start, builds beacond
    (Release, in build-perf/) if --beacond does not exist, and compiles the closed-loop load
-   generator tools/bench/dns_peers.cpp into the temp dir.
+   generators tools/bench/dns_peers.cpp (DNS) and registration_load.cpp (HTTP) into the temp dir.
 2. Generates the same data for every server: SERVICES x INSTANCES, i.e. per service web-N
    A records (one per instance; beacond caps A answers at dns.max_answers=8 and rotates, so
    with 5 instances all 5 are returned, as from the zone file), and _web-N._tcp SRV records
    (0 1 8080 iK.web-N.svc.internal.) whose targets have A records. Knot and NSD get it as one
    zone file (svc.internal.); beacond gets it through its HTTP API (PUT
-   /v1/services/web-N/instances/iK, many keep-alive connections), then is restarted on that
-   data dir for every run, so it loads the registry from SQLite. One shuffled query file:
+   /v1/services/web-N/instances/iK, registration_load.cpp on 64 keep-alive connections), then is
+   restarted on that data dir for every run, so it loads the registry from SQLite. One shuffled query file:
    70 % A web-N, 20 % SRV _web-N._tcp, 10 % names that do not exist (NXDOMAIN).
 3. For MODE in pinned, unpinned; for REP in 1..REPS; for each server in turn (the order
    rotates every rep): starts the server in the foreground on 127.0.0.1 high ports with a
@@ -54,7 +54,6 @@ exit. Needs root (apt-get, perf tracepoints).
 """
 import argparse
 import atexit
-import concurrent.futures
 import glob
 import http.client
 import json
@@ -240,32 +239,15 @@ def write_queries(path, services, count=100_000, seed=8):
         f.write("\n".join(lines) + "\n")
 
 
-def fill_worker(job):
-    http_port, services, instances, first, step, threads = job
-
-    def work(t):
-        conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
-        for s in range(first + t * step, services, step * threads):
-            for i in range(instances):
-                body = json.dumps({"address": address(s * instances + i), "port": 8080})
-                conn.request("PUT", f"/v1/services/web-{s}/instances/i{i}", body, {"Content-Type": "application/json"})
-                r = conn.getresponse()
-                r.read()
-                if r.status not in (200, 201):
-                    raise RuntimeError(f"PUT web-{s}/i{i}: {r.status}")
-
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        list(pool.map(work, range(threads)))
-
-
-def fill_beacond(http_port, services, instances, procs=4, threads=16):
-    """PUT every instance over 64 keep-alive connections: 4 worker processes (plain subprocesses,
-    not multiprocessing: a forked pool can deadlock on exit) x 16 threads."""
-    workers = [spawn([sys.executable, os.path.abspath(__file__), "--fill-worker",
-                      ",".join(map(str, (http_port, services, instances, p, procs, threads)))]) for p in range(procs)]
-    for w in workers:
-        if w.wait(timeout=3600) != 0:
-            raise RuntimeError("a fill worker failed")
+def fill_beacond(http_port, services, instances, tmp):
+    """PUT every instance over 64 keep-alive connections with tools/bench/registration_load.cpp
+    (compiled by build()); the same addresses as write_zone, as address() derives them."""
+    argv = [os.path.join(tmp, "registration_load"), "--port", str(http_port), "--services", str(services),
+            "--instances", str(instances), "--connections", "64", "--count", str(services * instances),
+            "--seconds", "3600"]
+    out = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+    if out["acked"] != services * instances:
+        raise RuntimeError(f"fill: {out}")
 
 
 # ---------------------------------------------------------------- servers
@@ -419,6 +401,8 @@ def build(beacond, tmp):
     load = os.path.join(tmp, "dns_peers_load")
     subprocess.run(["g++", "-O2", "-std=c++20", "-pthread", "-o", load,
                     os.path.join(ROOT, "tools", "bench", "dns_peers.cpp")], check=True)
+    subprocess.run(["g++", "-O2", "-std=c++20", "-pthread", "-o", os.path.join(tmp, "registration_load"),
+                    os.path.join(ROOT, "tools", "bench", "registration_load.cpp")], check=True)
     return load
 
 
@@ -435,7 +419,7 @@ def prepare(servers, tmp, services, instances, tag):
     try:
         wait_answer_any(port, 30)
         t = time.time()
-        fill_beacond(http_port, services, instances)
+        fill_beacond(http_port, services, instances, tmp)
         data["fill_s"] = time.time() - t
         data["fill_rss_mib"] = memory_mib(tree(proc.pid))[0]
         wait_answer(port, f"web-{services - 1}.{ORIGIN}", instances, 30, proc)
@@ -531,8 +515,6 @@ def median(xs):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--fill-worker":
-        return fill_worker(tuple(int(x) for x in sys.argv[2].split(",")))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--beacond", default=os.path.join(ROOT, "build-perf", "beacond"))
     ap.add_argument("--services", type=int, default=1000)

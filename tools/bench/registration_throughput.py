@@ -239,13 +239,10 @@ def bucket_of(buckets, p):
 # ---------------------------------------------------------------- load
 
 def build(binary, tmp):
-    """Builds beacond if missing (dns_peers.build, which also compiles its DNS load generator),
-    then registration_load.cpp; returns the load generator's path."""
+    """Builds beacond if missing and the load generators (dns_peers.build compiles
+    registration_load.cpp too); returns registration_load's path."""
     dns_peers.build(binary, tmp)
-    load = os.path.join(tmp, "registration_load")
-    subprocess.run(["g++", "-O2", "-std=c++20", "-pthread", "-o", load,
-                    os.path.join(ROOT, "tools", "bench", "registration_load.cpp")], check=True)
-    return load
+    return os.path.join(tmp, "registration_load")
 
 
 def run_load(load, port, **flags):
