@@ -77,19 +77,23 @@ class FullDiskTest(unittest.TestCase):
         for internal in ("sqlite", "SQLITE", "disk is full", "database", "beacon.db"):
             self.assertNotIn(internal, raw.decode(), "no storage detail in the API's answer")
         self.server.wait_for_log(r"store_commit_failed", after=mark)
-        self.assertEqual(self.server.api("DELETE", "/v1/services/web/instances/a")[0], 503)
+        # SQLite reuses the WAL space the refused write managed to claim, so a smaller write may
+        # still fit (seen under ASan): then it was committed like any other. A refusal changes nothing.
+        deleted = self.server.api("DELETE", "/v1/services/web/instances/a")[0]
+        self.assertIn(deleted, (204, 503))
+        kept = [] if deleted == 204 else ["10.9.0.1"]
 
-        # Nothing changed, and DNS still answers from memory.
+        # DNS still answers from memory, with exactly what was acknowledged.
         _, catalog = self.server.api_json("GET", "/v1/services/web", expect=200)
-        self.assertEqual([i["id"] for i in catalog["instances"]], ["a"])
-        self.assertEqual(a_records(self.server, "web.svc.internal"), ["10.9.0.1"])
+        self.assertEqual([i["id"] for i in catalog["instances"]], [] if deleted == 204 else ["a"])
+        self.assertEqual(a_records(self.server, "web.svc.internal"), kept)
 
         os.remove(filler)
         self.server.register("web", "b", {"address": "10.9.0.2", "port": 80}, expect=(201,))
-        self.assertEqual(a_records(self.server, "web.svc.internal"), ["10.9.0.1", "10.9.0.2"])
+        self.assertEqual(a_records(self.server, "web.svc.internal"), kept + ["10.9.0.2"])
         self.server.restart()
-        self.assertEqual(a_records(self.server, "web.svc.internal"), ["10.9.0.1", "10.9.0.2"],
-                         "what was acknowledged after the disk was freed is durable")
+        self.assertEqual(a_records(self.server, "web.svc.internal"), kept + ["10.9.0.2"],
+                         "what was acknowledged is durable")
 
 
 class CorruptStoreTest(unittest.TestCase):
