@@ -173,16 +173,19 @@ void Api::route_services(const Request& request, const std::vector<std::string_v
   PathNames names;
   if (path.size() == 2) {
     if (method != verb::get) return reply(method_not_allowed("GET"));
-    const auto authorization = request[bhttp::field::authorization];
-    const TokenGrant* grant =
-        authorizer_.is_enabled() ? authorizer_.authenticate({authorization.data(), authorization.size()}) : nullptr;
-    return reply(list_services(grant));
+    // Reads wait for staged writes to be committed: they never show what is not yet durable.
+    return writer_.after_pending([this, reply = std::move(reply),
+                                  authorization = std::string(request[bhttp::field::authorization])] {
+      const TokenGrant* grant = authorizer_.is_enabled() ? authorizer_.authenticate(authorization) : nullptr;
+      reply(list_services(grant));
+    });
   }
   if (path.size() == 3) {
     if (auto bad = read_names(path[2], "", names)) return reply(std::move(*bad));
     const Scope needed = method == verb::delete_ ? Scope::admin : Scope::read;
     if (auto refused = refuse(request, needed, names.service)) return reply(std::move(*refused));
-    if (method == verb::get) return reply(show_service(names.service));
+    if (method == verb::get)
+      return writer_.after_pending([this, reply = std::move(reply), name = names.service] { reply(show_service(name)); });
     if (method == verb::delete_) return delete_service(names.service, std::move(reply));
     return reply(method_not_allowed("GET, DELETE"));
   }

@@ -11,6 +11,19 @@ Writer::Writer(Registry& registry, Post post, Publish publish)
 
 void Writer::commit_then(std::function<void(bool)> done) {
   waiting_.push_back(std::move(done));
+  post_flush();
+}
+
+void Writer::after_pending(std::function<void()> read) {
+  if (!flush_posted_ && !registry_.has_pending()) {
+    read();
+    return;
+  }
+  readers_.push_back(std::move(read));
+  post_flush();
+}
+
+void Writer::post_flush() {
   if (flush_posted_) return;
   flush_posted_ = true;
   gathered_ = waiting_.size();
@@ -63,6 +76,8 @@ void Writer::flush() {
   const bool durable = commit_now();
   auto waiting = std::exchange(waiting_, {});
   for (auto& done : waiting) done(durable);
+  auto readers = std::exchange(readers_, {});
+  for (auto& read : readers) read();
 }
 
 }  // namespace beacon::registry

@@ -37,6 +37,11 @@ class Writer {
   /// Event-loop turns a pending flush waits, at most, for more writes to join its batch.
   static constexpr unsigned max_gather_turns = 8;
 
+  /// Runs `read` once every write staged so far is committed (or undone), at once if none is
+  /// pending, so an API read never shows a change that is not yet durable and in DNS (a GET that
+  /// says an instance is gone is followed by DNS answering the same). Never inline if waiting.
+  void after_pending(std::function<void()> read);
+
   /// Commits now (start-up, expiry timer). Returns false if the store refused.
   bool commit_now();
 
@@ -51,12 +56,14 @@ class Writer {
 
  private:
   void gather();
+  void post_flush();
   void flush();
 
   Registry& registry_;
   Post post_;
   Publish publish_;
   std::vector<std::function<void(bool)>> waiting_;
+  std::vector<std::function<void()>> readers_;  // after_pending() calls waiting for the flush
   bool flush_posted_ = false;
   std::size_t gathered_ = 0;  // waiting_.size() at the last turn
   unsigned turns_ = 0;

@@ -251,3 +251,33 @@ TEST_CASE("registry writer: writes arriving while a flush waits join its batch; 
   // The write staged during the flushing turn is in that batch too (staged before the commit).
   CHECK(f.store.load_all().size() == 5 + 1 + turns);
 }
+
+TEST_CASE("registry writer: a read waits for staged writes to be committed and published") {
+  Fixture f;
+  bool read = false;
+  f.writer.after_pending([&] { read = true; });
+  CHECK(read);  // nothing pending: at once
+
+  f.put("web", "a");
+  std::vector<bool> outcomes;
+  f.commit_then(outcomes);
+  read = false;
+  std::size_t published_when_read = 99;
+  f.writer.after_pending([&] {
+    read = true;
+    published_when_read = f.published.size();
+  });
+  CHECK_FALSE(read);
+  f.drain();
+  CHECK(read);
+  CHECK(published_when_read == 1);  // the read saw the write durable and in DNS
+
+  // A write staged without a commit request still gets committed before the read.
+  f.put("web", "b");
+  read = false;
+  f.writer.after_pending([&] { read = true; });
+  CHECK_FALSE(read);
+  f.drain();
+  CHECK(read);
+  CHECK(f.published.size() == 2);
+}
