@@ -75,54 +75,49 @@ MasterFile read_records(const std::filesystem::path& file, std::FILE* fp) {
   constexpr std::uint32_t implicit = 0xFFFFFFFF;
   std::unique_ptr<ldns_rdf, RdfFree> origin(ldns_dname_new_frm_str(default_origin(file).c_str()));
   if (!origin) throw ZoneFileError(file, 0, "file name is not a valid zone origin");
-  ldns_rdf* origin_raw = origin.release();
-  ldns_rdf* previous_owner = ldns_rdf_clone(origin_raw);  // the owner a blank owner field repeats
-  const auto release_names = [&] {
-    if (origin_raw != nullptr) ldns_rdf_deep_free(origin_raw);
-    if (previous_owner != nullptr) ldns_rdf_deep_free(previous_owner);
-  };
+  // The owner a blank owner field repeats.
+  std::unique_ptr<ldns_rdf, RdfFree> previous_owner(ldns_rdf_clone(origin.get()));
   MasterFile out;
   std::uint32_t dollar_ttl = 0;
   bool have_dollar_ttl = false;
   std::uint32_t last_explicit_ttl = 3600;
   const ldns_rr* previous = nullptr;
   int line = 0;
-  try {
-    while (!std::feof(fp)) {
-      ldns_rr* raw = nullptr;
-      std::uint32_t ttl = implicit;
-      const ldns_status status = ldns_rr_new_frm_fp_l(&raw, fp, &ttl, &origin_raw, &previous_owner, &line);
-      Rr rr(raw);
-      if (status == LDNS_STATUS_SYNTAX_TTL) {
-        dollar_ttl = ttl;
-        have_dollar_ttl = true;
-        continue;
-      }
-      if (status == LDNS_STATUS_SYNTAX_EMPTY || status == LDNS_STATUS_SYNTAX_ORIGIN) continue;
-      if (status == LDNS_STATUS_SYNTAX_INCLUDE) throw ZoneFileError(file, line, "$INCLUDE is not supported");
-      if (status != LDNS_STATUS_OK || !rr) throw ZoneFileError(file, error_line(fp, line), ldns_get_errorstr_by_id(status));
-      if (ldns_rr_ttl(rr.get()) == implicit) {
-        std::uint32_t inherited = have_dollar_ttl ? dollar_ttl : last_explicit_ttl;
-        if (previous != nullptr && ldns_rr_get_type(previous) == ldns_rr_get_type(rr.get()) &&
-            ldns_dname_compare(ldns_rr_owner(previous), ldns_rr_owner(rr.get())) == 0)
-          inherited = ldns_rr_ttl(previous);
-        ldns_rr_set_ttl(rr.get(), inherited);
-      } else {
-        last_explicit_ttl = ldns_rr_ttl(rr.get());
-      }
-      previous = rr.get();
-      if (ldns_rr_get_type(rr.get()) == LDNS_RR_TYPE_SOA) {
-        if (out.soa) throw ZoneFileError(file, line, "a second SOA record (a zone has exactly one)");
-        out.soa = std::move(rr);
-      } else {
-        out.records.push_back(std::move(rr));
-      }
+  while (!std::feof(fp)) {
+    ldns_rr* raw = nullptr;
+    std::uint32_t ttl = implicit;
+    // ldns replaces both names in place ($ORIGIN, a new owner); they stay owned here.
+    ldns_rdf* origin_now = origin.release();
+    ldns_rdf* previous_now = previous_owner.release();
+    const ldns_status status = ldns_rr_new_frm_fp_l(&raw, fp, &ttl, &origin_now, &previous_now, &line);
+    origin.reset(origin_now);
+    previous_owner.reset(previous_now);
+    Rr rr(raw);
+    if (status == LDNS_STATUS_SYNTAX_TTL) {
+      dollar_ttl = ttl;
+      have_dollar_ttl = true;
+      continue;
     }
-  } catch (...) {
-    release_names();
-    throw;
+    if (status == LDNS_STATUS_SYNTAX_EMPTY || status == LDNS_STATUS_SYNTAX_ORIGIN) continue;
+    if (status == LDNS_STATUS_SYNTAX_INCLUDE) throw ZoneFileError(file, line, "$INCLUDE is not supported");
+    if (status != LDNS_STATUS_OK || !rr) throw ZoneFileError(file, error_line(fp, line), ldns_get_errorstr_by_id(status));
+    if (ldns_rr_ttl(rr.get()) == implicit) {
+      std::uint32_t inherited = have_dollar_ttl ? dollar_ttl : last_explicit_ttl;
+      if (previous != nullptr && ldns_rr_get_type(previous) == ldns_rr_get_type(rr.get()) &&
+          ldns_dname_compare(ldns_rr_owner(previous), ldns_rr_owner(rr.get())) == 0)
+        inherited = ldns_rr_ttl(previous);
+      ldns_rr_set_ttl(rr.get(), inherited);
+    } else {
+      last_explicit_ttl = ldns_rr_ttl(rr.get());
+    }
+    previous = rr.get();
+    if (ldns_rr_get_type(rr.get()) == LDNS_RR_TYPE_SOA) {
+      if (out.soa) throw ZoneFileError(file, line, "a second SOA record (a zone has exactly one)");
+      out.soa = std::move(rr);
+    } else {
+      out.records.push_back(std::move(rr));
+    }
   }
-  release_names();
   return out;
 }
 

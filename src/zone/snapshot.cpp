@@ -1,6 +1,7 @@
 #include "zone/snapshot.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "dns/name.hpp"
@@ -27,11 +28,11 @@ Snapshot::Snapshot(std::vector<ServedZone> zones, std::uint32_t rotation_slots, 
 }
 
 const ServedZone* Snapshot::find_zone(std::span<const std::uint8_t> lower_name) const {
-  // Longest origin first, so the first containing zone is the closest one.
-  for (const auto& z : zones_) {
-    if (dns::is_subdomain(lower_name, z.zone->apex())) return &z;
-  }
-  return nullptr;
+  std::array<std::uint8_t, dns::limits::max_labels + 1> offsets{};
+  std::size_t labels = 0;
+  for (std::size_t i = 0; i < lower_name.size() && lower_name[i] != 0; i += lower_name[i] + 1u)
+    offsets[labels++] = static_cast<std::uint8_t>(i);
+  return find_zone(lower_name, {offsets.data(), labels});
 }
 
 const ServedZone* Snapshot::find_zone(std::span<const std::uint8_t> lower_name,
