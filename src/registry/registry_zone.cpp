@@ -28,24 +28,15 @@ RegistryZone::RegistryZone(ZoneSettings settings)
 
 void RegistryZone::update(const Registry& registry, const std::set<std::string>& changed) {
   std::vector<zone::FragmentMap::Update> updates;
+  updates.reserve(changed.size() * 3);
   for (const std::string& name : changed) {
-    // The slots of the old records go back first, so a rebuilt RRset finds its own again.
-    std::vector<std::string> old_keys;
-    if (auto it = rotation_keys_.find(name); it != rotation_keys_.end()) old_keys = std::move(it->second);
     const Service* service = registry.find(name);
     std::shared_ptr<const zone::Zone> fragment;
     if (service != nullptr) {
       note_fail_open(*service);
-      ServiceRecords records = build_service_records(*service, settings_, slots_);
-      std::set<std::string> kept(records.rotation_keys.begin(), records.rotation_keys.end());
-      for (const auto& key : old_keys) {
-        if (!kept.contains(key)) slots_.release(key);
-      }
-      rotation_keys_[name] = std::move(records.rotation_keys);
-      fragment = std::move(records.fragment);
+      fragment = build_service_records(*service, settings_, slots_).fragment;
     } else {
-      for (const auto& key : old_keys) slots_.release(key);
-      rotation_keys_.erase(name);
+      slots_.release(name);
       failing_open_.erase(name);
     }
     const std::string service_label = label_wire(name);

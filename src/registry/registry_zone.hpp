@@ -31,7 +31,6 @@ class RegistryZone {
  private:
   ZoneSettings settings_;
   RotationSlots slots_;
-  std::map<std::string, std::vector<std::string>> rotation_keys_;  // by service
   std::shared_ptr<const zone::FragmentMap> fragments_;
   std::set<std::string> failing_open_;  // logged once when entering and leaving
 

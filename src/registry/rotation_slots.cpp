@@ -1,26 +1,35 @@
 #include "registry/rotation_slots.hpp"
 
+#include <algorithm>
+#include <bit>
+
 namespace beacon::registry {
 
-std::uint32_t RotationSlots::acquire(const std::string& key) {
-  const auto it = slots_.find(key);
-  if (it != slots_.end()) return it->second;
-  std::uint32_t slot;
-  if (!free_.empty()) {
-    slot = free_.back();
-    free_.pop_back();
+std::uint32_t RotationSlots::acquire(const std::string& owner, std::uint32_t count) {
+  const auto it = blocks_.find(owner);
+  if (it != blocks_.end() && it->second.capacity >= count) return it->second.first;
+  if (count == 0) return 0;
+  if (it != blocks_.end()) release(owner);
+
+  const std::uint32_t capacity = std::bit_ceil(std::max<std::uint32_t>(4, count));
+  std::uint32_t first;
+  auto& free = free_[capacity];
+  if (!free.empty()) {
+    first = free.back();
+    free.pop_back();
   } else {
-    slot = next_++;
+    first = next_;
+    next_ += capacity;
   }
-  slots_.emplace(key, slot);
-  return slot;
+  blocks_.emplace(owner, Block{first, capacity});
+  return first;
 }
 
-void RotationSlots::release(const std::string& key) {
-  const auto it = slots_.find(key);
-  if (it == slots_.end()) return;
-  free_.push_back(it->second);
-  slots_.erase(it);
+void RotationSlots::release(const std::string& owner) {
+  const auto it = blocks_.find(owner);
+  if (it == blocks_.end()) return;
+  free_[it->second.capacity].push_back(it->second.first);
+  blocks_.erase(it);
 }
 
 }  // namespace beacon::registry

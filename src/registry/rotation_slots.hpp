@@ -1,26 +1,35 @@
 #pragma once
-// Hands out the per-thread rotation counter index of each rotating registry RRset. A slot
-// stays with its RRset for as long as the RRset exists, so rotation carries on across
-// snapshots; freed slots are reused so the counters stay dense.
+// Hands out the per-thread rotation counters of the registry's RRsets. Each service holds one
+// block of consecutive slots, one per rotating RRset of its fragment, and keeps it across
+// rebuilds, so rotation carries on across snapshots; a block is only moved when the service
+// outgrows it (it gained tags or a protocol), and freed blocks are reused so the counters
+// stay dense. One map entry per service, not one per RRset: at 100 000 services that is the
+// difference between ~6 MiB and ~60 MiB.
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace beacon::registry {
 
 class RotationSlots {
  public:
-  /// The slot of `key` ("web.|A"), allocating one if it has none.
-  std::uint32_t acquire(const std::string& key);
-  void release(const std::string& key);
+  /// The first of `count` consecutive slots owned by `owner` (a service name). The same block
+  /// as last time while it is large enough; no block is taken for a count of zero.
+  std::uint32_t acquire(const std::string& owner, std::uint32_t count);
+  void release(const std::string& owner);
   /// One more than the highest slot ever handed out.
   std::uint32_t size() const { return next_; }
 
  private:
-  std::map<std::string, std::uint32_t> slots_;
-  std::vector<std::uint32_t> free_;
+  struct Block {
+    std::uint32_t first;
+    std::uint32_t capacity;  // a power of two, at least 4
+  };
+  std::unordered_map<std::string, Block> blocks_;
+  std::map<std::uint32_t, std::vector<std::uint32_t>> free_;  // first slots of free blocks, by capacity
   std::uint32_t next_ = 0;
 };
 

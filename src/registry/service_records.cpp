@@ -1,12 +1,13 @@
 #include "registry/service_records.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <tuple>
 
 #include "dns/constants.hpp"
 #include "dns/message.hpp"
 #include "zone/zone_builder.hpp"
 
-#include <set>
 
 namespace beacon::registry {
 namespace {
@@ -16,14 +17,14 @@ std::string prepend(const std::string& label, const std::string& suffix) {
   return static_cast<char>(label.size()) + label + suffix;
 }
 
-std::string u16(std::uint16_t v) {
-  std::string s(2, '\0');
-  dns::write_u16(reinterpret_cast<std::uint8_t*>(s.data()), v);
-  return s;
-}
-
-std::string srv_rdata(const Registration& r, const std::string& target) {
-  return u16(r.priority) + u16(r.weight) + u16(r.port) + target;
+/// SRV RDATA (RFC 2782) into `out`, replacing what it held.
+void srv_rdata(const Registration& r, std::string_view target, std::string& out) {
+  out.resize(6);
+  auto* p = reinterpret_cast<std::uint8_t*>(out.data());
+  dns::write_u16(p, r.priority);
+  dns::write_u16(p + 2, r.weight);
+  dns::write_u16(p + 4, r.port);
+  out.append(target);
 }
 
 std::string txt_rdata(const Registration& r) {
@@ -36,65 +37,76 @@ std::string txt_rdata(const Registration& r) {
   return rdata;
 }
 
+std::string_view address_rdata(const IpAddress& ip) {
+  return {reinterpret_cast<const char*>(ip.bytes.data()), ip.is_v6 ? 16u : 4u};
+}
+
+/// Writes one service's records into a ZoneBuilder. Names are built once each and records
+/// go in as views: this runs for every changed service on every commit, and for every
+/// service at start-up.
 class FragmentWriter {
  public:
-  FragmentWriter(const Service& service, const ZoneSettings& settings, RotationSlots& slots)
-      : settings_(settings),
-        slots_(slots),
-        builder_(settings.origin),
-        service_name_(prepend(service.name, settings.origin)) {}
+  FragmentWriter(const Service& service, const ZoneSettings& settings)
+      : settings_(settings), builder_(settings.origin), service_name_(prepend(service.name, settings.origin)) {}
 
-  void add_addresses(const std::string& owner, const Instance& instance, bool rotate) {
+  void add_addresses(std::string_view owner, const Instance& instance, bool rotate) {
     for (const IpAddress& ip : instance.registration.addresses) {
       const std::uint16_t type = ip.is_v6 ? dns::type::AAAA : dns::type::A;
-      add(owner, type, ttl(instance), std::string(reinterpret_cast<const char*>(ip.bytes.data()), ip.is_v6 ? 16 : 4));
+      builder_.add(owner, type, ttl(instance), address_rdata(ip));
       if (rotate) rotate_rrset(owner, type, settings_.max_answers);
     }
   }
 
-  void add_srv(const std::string& owner, const Instance& instance) {
-    add(owner, dns::type::SRV, ttl(instance), srv_rdata(instance.registration, instance_name(instance)));
+  void add_srv(std::string_view owner, const Instance& instance, std::string_view target) {
+    srv_rdata(instance.registration, target, scratch_);
+    builder_.add(owner, dns::type::SRV, ttl(instance), scratch_);
     rotate_rrset(owner, dns::type::SRV, 0);
   }
 
-  void add_instance(const Instance& instance, bool served) {
-    const std::string owner = instance_name(instance);
+  void add_instance(std::string_view owner, const Instance& instance, bool served) {
     builder_.add_name(owner);
     if (!served) return;
     add_addresses(owner, instance, false);
-    if (!instance.registration.meta.empty()) add(owner, dns::type::TXT, ttl(instance), txt_rdata(instance.registration));
+    if (!instance.registration.meta.empty())
+      builder_.add(owner, dns::type::TXT, ttl(instance), txt_rdata(instance.registration));
   }
 
-  std::string instance_name(const Instance& instance) const { return prepend(instance.id, service_name_); }
   const std::string& service_name() const { return service_name_; }
 
-  ServiceRecords finish() {
+  /// Gives the rotating RRsets the service's block of slots, in a fixed order, and freezes.
+  ServiceRecords finish(const std::string& service, RotationSlots& slots) {
     builder_.add_name(service_name_);
-    return {std::make_shared<const zone::Zone>(builder_.build_fragment()), std::move(keys_)};
+    std::sort(rotated_.begin(), rotated_.end(),
+              [](const Rotated& a, const Rotated& b) { return std::tie(a.owner, a.type) < std::tie(b.owner, b.type); });
+    const std::uint32_t first = slots.acquire(service, static_cast<std::uint32_t>(rotated_.size()));
+    for (std::uint32_t i = 0; i < rotated_.size(); ++i)
+      builder_.rotate(rotated_[i].owner, rotated_[i].type, first + i, rotated_[i].cap);
+    return {std::make_shared<const zone::Zone>(builder_.build_fragment())};
   }
 
  private:
+  struct Rotated {
+    std::string owner;
+    std::uint16_t type;
+    std::uint16_t cap;
+  };
+
   std::uint32_t ttl(const Instance& instance) const {
     return instance.registration.dns_ttl.value_or(settings_.default_ttl);
   }
 
-  void add(const std::string& owner, std::uint16_t type, std::uint32_t ttl, std::string rdata) {
-    builder_.add({owner, type, ttl, std::move(rdata)});
-  }
-
-  void rotate_rrset(const std::string& owner, std::uint16_t type, std::uint16_t cap) {
-    const std::string key = owner + "|" + std::to_string(type);
-    if (!rotated_.emplace(key).second) return;
-    builder_.rotate(owner, type, slots_.acquire(key), cap);
-    keys_.push_back(key);
+  void rotate_rrset(std::string_view owner, std::uint16_t type, std::uint16_t cap) {
+    for (const Rotated& r : rotated_) {
+      if (r.type == type && r.owner == owner) return;
+    }
+    rotated_.push_back({std::string(owner), type, cap});
   }
 
   const ZoneSettings& settings_;
-  RotationSlots& slots_;
   zone::ZoneBuilder builder_;
   std::string service_name_;
-  std::set<std::string> rotated_;
-  std::vector<std::string> keys_;
+  std::vector<Rotated> rotated_;  // a handful per service: a linear search beats a set
+  std::string scratch_;
 };
 
 }  // namespace
@@ -115,23 +127,26 @@ bool is_failing_open(const Service& service, const ZoneSettings& settings) {
 }
 
 ServiceRecords build_service_records(const Service& service, const ZoneSettings& settings, RotationSlots& slots) {
-  FragmentWriter out(service, settings, slots);
+  FragmentWriter out(service, settings);
   const bool serve_all = is_failing_open(service, settings);
+  const std::string tcp_name = service_srv_name(service.name, Protocol::tcp, settings.origin);
+  const std::string udp_name = service_srv_name(service.name, Protocol::udp, settings.origin);
   for (const auto& [id, instance] : service.instances) {
     const bool served = serve_all || is_servable(instance, settings);
-    out.add_instance(instance, served);
+    const std::string instance_name = prepend(instance.id, out.service_name());
+    out.add_instance(instance_name, instance, served);
     if (!served) continue;
     const Registration& r = instance.registration;
     out.add_addresses(out.service_name(), instance, true);
-    out.add_srv(out.service_name(), instance);
-    out.add_srv(service_srv_name(service.name, r.protocol, settings.origin), instance);
+    out.add_srv(out.service_name(), instance, instance_name);
+    out.add_srv(r.protocol == Protocol::tcp ? tcp_name : udp_name, instance, instance_name);
     for (const std::string& tag : r.tags) {
       const std::string tag_name = prepend(tag, out.service_name());
       out.add_addresses(tag_name, instance, true);
-      out.add_srv(tag_name, instance);
+      out.add_srv(tag_name, instance, instance_name);
     }
   }
-  return out.finish();
+  return out.finish(service.name, slots);
 }
 
 }  // namespace beacon::registry

@@ -23,7 +23,6 @@ namespace beacon::registry {
 
 struct ServiceRecords {
   std::shared_ptr<const zone::Zone> fragment;
-  std::vector<std::string> rotation_keys;  // the slots it holds, to release on the next build
 };
 
 /// True if `instance` is handed out in DNS under `settings` (not counting fail_open).
@@ -35,7 +34,8 @@ bool is_failing_open(const Service& service, const ZoneSettings& settings);
 /// `_<service>._tcp.<origin>` (or `._udp.`) in wire form; `origin` in wire form.
 std::string service_srv_name(const std::string& service, Protocol protocol, const std::string& origin);
 
-/// Builds the fragment of `service`, taking rotation slots from `slots`.
+/// Builds the fragment of `service`, its rotating RRsets numbered from the service's block in
+/// `slots`.
 ServiceRecords build_service_records(const Service& service, const ZoneSettings& settings, RotationSlots& slots);
 
 }  // namespace beacon::registry

@@ -1,8 +1,10 @@
 #include "zone/zone_builder.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
-#include <map>
+#include <cstring>
+#include <functional>
 
 #include "dns/constants.hpp"
 #include "dns/message.hpp"
@@ -13,50 +15,55 @@ namespace {
 
 using Bytes = std::span<const std::uint8_t>;
 
-Bytes bytes(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+Bytes bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
-std::string lower(const std::string& wire) {
-  std::string out(wire.size(), '\0');
-  dns::to_lower(bytes(wire), reinterpret_cast<std::uint8_t*>(out.data()));
-  return out;
-}
+std::string text(std::string_view wire) { return dns::name_to_text(bytes(wire)); }
 
-std::string text(const std::string& wire) { return dns::name_to_text(bytes(wire)); }
-
-/// Records of one owner, grouped by type in file order.
-using NodeDraft = std::map<std::uint16_t, std::vector<const RecordInput*>>;
-
-/// The wire name starting at `offset` of an uncompressed RDATA, or empty if malformed.
-std::string name_in_rdata(const std::string& rdata, std::size_t offset) {
+/// The length of the wire name starting at `offset` of an uncompressed RDATA, or 0 if malformed.
+std::size_t name_length_in(Bytes rdata, std::size_t offset) {
   std::size_t i = offset;
-  while (i < rdata.size() && rdata[i] != 0) i += static_cast<std::uint8_t>(rdata[i]) + 1u;
-  if (i >= rdata.size()) return {};
-  return rdata.substr(offset, i + 1 - offset);
+  while (i < rdata.size() && rdata[i] != 0) i += rdata[i] + 1u;
+  return i < rdata.size() ? i + 1 - offset : 0;
 }
 
-void check_node(const std::string& owner, const NodeDraft& draft) {
-  const auto cname = draft.find(dns::type::CNAME);
-  if (cname == draft.end()) return;
-  if (cname->second.size() > 1) throw ZoneError("multiple CNAME records at " + text(owner));
-  for (const auto& [type, records] : draft) {
-    if (type != dns::type::CNAME && type != dns::type::RRSIG)
-      throw ZoneError("CNAME and other data at " + text(owner) + " (RFC 1034 §3.6.2)");
+std::uint16_t srv_priority(Bytes rdata) { return rdata.size() >= 2 ? dns::read_u16(rdata.data()) : 0; }
+
+/// Stores each distinct record tail once: a service's SRV records appear under both
+/// `<service>` and `_<service>._tcp`, its addresses under the service and each instance.
+class TailTable {
+ public:
+  TailTable(std::vector<std::uint8_t>& blob, std::size_t expected)
+      : blob_(blob), slots_(std::bit_ceil(std::max<std::size_t>(16, expected * 2))) {}
+
+  /// The offset of `tail` in the blob, appending it if it is new.
+  std::uint32_t place(Bytes tail) {
+    const std::size_t mask = slots_.size() - 1;
+    const std::string_view key(reinterpret_cast<const char*>(tail.data()), tail.size());
+    for (std::size_t i = std::hash<std::string_view>{}(key) & mask;; i = (i + 1) & mask) {
+      Entry& e = slots_[i];
+      if (e.length == 0) {
+        e = {static_cast<std::uint32_t>(blob_.size()), static_cast<std::uint32_t>(tail.size())};
+        blob_.insert(blob_.end(), tail.begin(), tail.end());
+        return e.offset;
+      }
+      if (e.length == tail.size() && std::memcmp(blob_.data() + e.offset, tail.data(), tail.size()) == 0) return e.offset;
+    }
   }
-}
 
-void append_tail(std::vector<std::uint8_t>& blob, const RecordInput& r, std::uint32_t ttl) {
-  std::uint8_t fixed[10];
-  dns::write_u16(fixed, r.type);
-  dns::write_u16(fixed + 2, dns::qclass::IN);
-  dns::write_u32(fixed + 4, ttl);
-  dns::write_u16(fixed + 8, static_cast<std::uint16_t>(r.rdata.size()));
-  blob.insert(blob.end(), fixed, fixed + 10);
-  blob.insert(blob.end(), r.rdata.begin(), r.rdata.end());
-}
+ private:
+  struct Entry {
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;  // 0: empty (a tail is at least 10 bytes)
+  };
+  std::vector<std::uint8_t>& blob_;
+  std::vector<Entry> slots_;
+};
 
 }  // namespace
 
-ZoneBuilder::ZoneBuilder(std::string origin) : origin_lower_(lower(origin)) {}
+ZoneBuilder::ZoneBuilder(std::string_view origin) : origin_lower_(origin.size(), '\0') {
+  dns::to_lower(bytes(origin), reinterpret_cast<std::uint8_t*>(origin_lower_.data()));
+}
 
 std::uint16_t ZoneBuilder::target_offset_in_rdata(std::uint16_t type) {
   switch (type) {
@@ -68,31 +75,64 @@ std::uint16_t ZoneBuilder::target_offset_in_rdata(std::uint16_t type) {
   }
 }
 
-void ZoneBuilder::add(RecordInput record) {
-  if (!dns::is_subdomain(bytes(record.owner), bytes(origin_lower_)))
-    throw ZoneError("record " + text(record.owner) + " is outside the zone " + text(origin_lower_));
-  if (record.rdata.size() > 65535) throw ZoneError("record " + text(record.owner) + " is too large");
-  record.owner = lower(record.owner);
-  records_.push_back(std::move(record));
+std::uint32_t ZoneBuilder::intern(std::string_view name, const char* what) {
+  if (name.size() > 255 || !dns::is_subdomain(bytes(name), bytes(origin_lower_)))
+    throw ZoneError(std::string(what) + " " + text(name) + " is outside the zone " + text(origin_lower_));
+  const NameRef ref{static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint8_t>(name.size()), false, 0};
+  bytes_.resize(bytes_.size() + name.size());
+  dns::to_lower(bytes(name), reinterpret_cast<std::uint8_t*>(bytes_.data() + ref.offset));
+  const std::size_t count = names_.size();
+  const std::uint32_t index = intern_ref(ref);
+  if (names_.size() == count) bytes_.resize(ref.offset);  // known: drop the copy
+  return index;
 }
 
-void ZoneBuilder::add_name(const std::string& owner) {
-  if (!dns::is_subdomain(bytes(owner), bytes(origin_lower_)))
-    throw ZoneError("name " + text(owner) + " is outside the zone " + text(origin_lower_));
-  empty_names_.push_back(lower(owner));
+std::uint32_t ZoneBuilder::intern_ref(NameRef ref) {
+  const std::string_view name = view(ref);
+  ref.hash = dns::hash_lower_name(bytes(name));
+  if (index_.size() < 2 * (names_.size() + 1)) {
+    // Keep the table at most half full.
+    index_.assign(std::bit_ceil(std::max<std::size_t>(16, 4 * (names_.size() + 1))), 0);
+    const std::size_t mask = index_.size() - 1;
+    for (std::uint32_t i = 0; i < names_.size(); ++i) {
+      std::size_t s = names_[i].hash & mask;
+      while (index_[s] != 0) s = (s + 1) & mask;
+      index_[s] = i + 1;
+    }
+  }
+  const std::size_t mask = index_.size() - 1;
+  std::size_t s = ref.hash & mask;
+  for (; index_[s] != 0; s = (s + 1) & mask) {
+    const NameRef& known = names_[index_[s] - 1];
+    if (known.hash == ref.hash && view(known) == name) return index_[s] - 1;
+  }
+  names_.push_back(ref);
+  index_[s] = static_cast<std::uint32_t>(names_.size());
+  return index_[s] - 1;
 }
 
-void ZoneBuilder::rotate(const std::string& owner, std::uint16_t type, std::uint32_t slot, std::uint16_t max_records) {
-  rotations_[{lower(owner), type}] = {slot, max_records};
+void ZoneBuilder::add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, std::string_view rdata) {
+  const std::uint32_t name = intern(owner, "record");
+  if (rdata.size() > 65535 - 10) throw ZoneError("record " + text(owner) + " is too large");
+  names_[name].is_node = true;
+  records_.push_back({name, type, ttl, static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint16_t>(rdata.size()),
+                      static_cast<std::uint32_t>(records_.size())});
+  bytes_.append(rdata);
+}
+
+void ZoneBuilder::add_name(std::string_view owner) { names_[intern(owner, "name")].is_node = true; }
+
+void ZoneBuilder::rotate(std::string_view owner, std::uint16_t type, std::uint32_t slot, std::uint16_t max_records) {
+  rotations_.push_back({intern(owner, "name"), type, slot, max_records});
 }
 
 Zone ZoneBuilder::build() {
-  std::map<std::string, std::size_t> soa_count;
-  for (const RecordInput& r : records_) {
-    if (r.type == dns::type::SOA && r.owner == origin_lower_) ++soa_count[r.owner];
+  std::size_t apex_soas = 0;
+  for (const Draft& r : records_) {
+    if (r.type == dns::type::SOA && view(names_[r.owner]) == origin_lower_) ++apex_soas;
   }
-  if (soa_count.empty()) throw ZoneError("zone " + text(origin_lower_) + " has no SOA record at its apex");
-  if (soa_count.begin()->second != 1) throw ZoneError("zone " + text(origin_lower_) + " has more than one SOA record");
+  if (apex_soas == 0) throw ZoneError("zone " + text(origin_lower_) + " has no SOA record at its apex");
+  if (apex_soas != 1) throw ZoneError("zone " + text(origin_lower_) + " has more than one SOA record");
   return assemble(true);
 }
 
@@ -110,62 +150,132 @@ void ZoneBuilder::set_negative_soa(Zone& zone) const {
 
 Zone ZoneBuilder::build_fragment() { return assemble(false); }
 
-Zone ZoneBuilder::assemble(bool with_apex) {
-  std::map<std::string, NodeDraft> drafts;
-  for (const RecordInput& r : records_) drafts[r.owner][r.type].push_back(&r);
-  for (const std::string& owner : empty_names_) drafts.try_emplace(owner);
-  for (const auto& [owner, draft] : drafts) check_node(owner, draft);
-
-  // Empty non-terminals exist (RFC 4592 §2.2.2): give every ancestor up to the apex a node.
-  std::vector<std::string> owners;
-  for (const auto& [owner, draft] : drafts) owners.push_back(owner);
-  for (const std::string& owner : owners) {
-    for (std::size_t i = 0; owner.size() - i > origin_lower_.size();) {
-      i += static_cast<std::uint8_t>(owner[i]) + 1u;
-      if (with_apex || owner.size() - i > origin_lower_.size()) drafts.try_emplace(owner.substr(i));
+void ZoneBuilder::add_ancestors(bool with_apex) {
+  const std::size_t given = names_.size();
+  for (std::size_t k = 0; k < given; ++k) {
+    if (!names_[k].is_node) continue;
+    const NameRef n = names_[k];
+    for (std::size_t i = 0; n.length - i > origin_lower_.size();) {
+      i += static_cast<std::uint8_t>(bytes_[n.offset + i]) + 1u;
+      if (!with_apex && n.length - i <= origin_lower_.size()) break;
+      // An ancestor is a suffix of its descendant: no copy needed.
+      const std::uint32_t a = intern_ref({static_cast<std::uint32_t>(n.offset + i), static_cast<std::uint8_t>(n.length - i), false, 0});
+      if (names_[a].is_node) break;  // its own ancestors are (or will be) walked from it
+      names_[a].is_node = true;
     }
   }
+}
+
+void ZoneBuilder::check_cnames(std::span<const std::uint32_t> sorted) const {
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const Draft& r = records_[sorted[i]];
+    if (r.type != dns::type::CNAME) continue;
+    const std::string owner = text(view(names_[r.owner]));
+    if (i + 1 < sorted.size() && records_[sorted[i + 1]].type == dns::type::CNAME && records_[sorted[i + 1]].owner == r.owner)
+      throw ZoneError("multiple CNAME records at " + owner);
+    auto other = [&](std::size_t j) { return records_[sorted[j]].type != dns::type::RRSIG && records_[sorted[j]].type != dns::type::CNAME; };
+    for (std::size_t j = i; j-- > 0 && records_[sorted[j]].owner == r.owner;) {
+      if (other(j)) throw ZoneError("CNAME and other data at " + owner + " (RFC 1034 §3.6.2)");
+    }
+    for (std::size_t j = i + 1; j < sorted.size() && records_[sorted[j]].owner == r.owner; ++j) {
+      if (other(j)) throw ZoneError("CNAME and other data at " + owner + " (RFC 1034 §3.6.2)");
+    }
+  }
+}
+
+Zone ZoneBuilder::assemble(bool with_apex) {
+  add_ancestors(with_apex);
+  // Nodes in canonical order; from here on names compare by their rank in it.
+  std::vector<std::uint32_t> nodes;
+  for (std::uint32_t i = 0; i < names_.size(); ++i) {
+    if (names_[i].is_node) nodes.push_back(i);
+  }
+  std::sort(nodes.begin(), nodes.end(), [&](std::uint32_t a, std::uint32_t b) { return view(names_[a]) < view(names_[b]); });
+  std::vector<std::uint32_t> rank(names_.size(), no_node);
+  for (std::uint32_t i = 0; i < nodes.size(); ++i) rank[nodes[i]] = i;
+
+  // Records by owner, then type; SRV by priority so rotation can stay within a priority
+  // (RFC 2782); otherwise in the order they came.
+  std::vector<std::uint32_t> sorted(records_.size());
+  for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
+  std::sort(sorted.begin(), sorted.end(), [&](std::uint32_t x, std::uint32_t y) {
+    const Draft& a = records_[x];
+    const Draft& b = records_[y];
+    if (a.owner != b.owner) return rank[a.owner] < rank[b.owner];
+    if (a.type != b.type) return a.type < b.type;
+    if (a.type == dns::type::SRV && srv_priority(rdata(a)) != srv_priority(rdata(b)))
+      return srv_priority(rdata(a)) < srv_priority(rdata(b));
+    return a.order < b.order;
+  });
+  check_cnames(sorted);
+  std::sort(rotations_.begin(), rotations_.end(), [&](const RotationDraft& a, const RotationDraft& b) {
+    return std::pair(rank[a.owner], a.type) < std::pair(rank[b.owner], b.type);
+  });
 
   Zone zone;
   zone.apex_node_ = no_node;
-  for (auto& [owner, draft] : drafts) {
+  std::size_t rrset_count = 0;
+  std::size_t blob_bound = 0;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const Draft& r = records_[sorted[i]];
+    if (i == 0 || r.type != records_[sorted[i - 1]].type || r.owner != records_[sorted[i - 1]].owner) ++rrset_count;
+    blob_bound += 10 + r.rdata_length;
+  }
+  for (const std::uint32_t n : nodes) blob_bound += names_[n].length;
+  zone.nodes_.reserve(nodes.size());
+  zone.rrsets_.reserve(rrset_count);
+  zone.records_.reserve(sorted.size());
+  zone.blob_.reserve(blob_bound);  // never exceeded: TailTable's offsets stay valid
+  TailTable tails(zone.blob_, sorted.size());
+  std::array<std::uint8_t, 10 + 65535> tail_buffer;
+  auto rotation = rotations_.begin();
+
+  std::size_t next = 0;  // into `sorted`
+  for (const std::uint32_t name : nodes) {
+    const std::string_view owner = view(names_[name]);
     Node node{};
     node.name_offset = static_cast<std::uint32_t>(zone.blob_.size());
-    node.name_length = static_cast<std::uint8_t>(owner.size());
+    node.name_length = names_[name].length;
     node.label_count = static_cast<std::uint8_t>(dns::count_labels(bytes(owner)));
-    node.hash = dns::hash_lower_name(bytes(owner));
+    node.hash = names_[name].hash;
     node.first_rrset = static_cast<std::uint32_t>(zone.rrsets_.size());
-    node.rrset_count = static_cast<std::uint16_t>(draft.size());
-    node.is_delegation = owner != origin_lower_ && draft.contains(dns::type::NS);
     zone.blob_.insert(zone.blob_.end(), owner.begin(), owner.end());
     if (owner == origin_lower_) zone.apex_node_ = static_cast<std::uint32_t>(zone.nodes_.size());
 
-    for (auto& [type, records] : draft) {
-      // SRV in priority order, so rotation can stay within a priority (RFC 2782).
-      if (type == dns::type::SRV) {
-        std::stable_sort(records.begin(), records.end(),
-                         [](const RecordInput* a, const RecordInput* b) { return a->rdata.substr(0, 2) < b->rdata.substr(0, 2); });
-      }
+    while (next < sorted.size() && records_[sorted[next]].owner == name) {
+      const std::uint16_t type = records_[sorted[next]].type;
+      std::size_t end = next;
       // RFC 2181 §5.2: an RRset has one TTL; use the smallest of its members.
-      std::uint32_t ttl = records.front()->ttl;
-      for (const RecordInput* r : records) ttl = std::min(ttl, r->ttl);
-      RRset set{type, static_cast<std::uint16_t>(records.size()), static_cast<std::uint32_t>(zone.records_.size()), ttl,
+      std::uint32_t ttl = records_[sorted[next]].ttl;
+      while (end < sorted.size() && records_[sorted[end]].type == type && records_[sorted[end]].owner == name)
+        ttl = std::min(ttl, records_[sorted[end++]].ttl);
+      RRset set{type, static_cast<std::uint16_t>(end - next), static_cast<std::uint32_t>(zone.records_.size()), ttl,
                 no_rotation, 0};
-      if (const auto it = rotations_.find({owner, type}); it != rotations_.end()) {
-        set.rotation_slot = it->second.slot;
-        set.max_records = type == dns::type::SRV ? 0 : it->second.max_records;
+      while (rotation != rotations_.end() && std::pair(rank[rotation->owner], rotation->type) < std::pair(rank[name], type))
+        ++rotation;
+      if (rotation != rotations_.end() && rotation->owner == name && rotation->type == type) {
+        set.rotation_slot = rotation->slot;
+        set.max_records = type == dns::type::SRV ? 0 : rotation->max_records;
       }
+      if (type == dns::type::NS && owner != origin_lower_) node.is_delegation = true;
       zone.rrsets_.push_back(set);
-      for (const RecordInput* r : records) {
-        const std::uint16_t target = target_offset_in_rdata(type);
-        Record rec{static_cast<std::uint32_t>(zone.blob_.size()), static_cast<std::uint16_t>(10 + r->rdata.size()),
-                   target == no_target ? no_target : static_cast<std::uint16_t>(10 + target), no_node};
-        append_tail(zone.blob_, *r, ttl);
-        zone.records_.push_back(rec);
+      const std::uint16_t target = target_offset_in_rdata(type);
+      for (; next < end; ++next) {
+        const Draft& r = records_[sorted[next]];
+        dns::write_u16(tail_buffer.data(), type);
+        dns::write_u16(tail_buffer.data() + 2, dns::qclass::IN);
+        dns::write_u32(tail_buffer.data() + 4, ttl);
+        dns::write_u16(tail_buffer.data() + 8, r.rdata_length);
+        std::memcpy(tail_buffer.data() + 10, rdata(r).data(), r.rdata_length);
+        const std::size_t length = 10u + r.rdata_length;
+        zone.records_.push_back({tails.place({tail_buffer.data(), length}), static_cast<std::uint16_t>(length),
+                                 target == no_target ? no_target : static_cast<std::uint16_t>(10 + target), no_node});
       }
     }
+    node.rrset_count = static_cast<std::uint16_t>(zone.rrsets_.size() - node.first_rrset);
     zone.nodes_.push_back(node);
   }
+  zone.blob_.shrink_to_fit();
 
   // Hash index at most half full, so probes stay short.
   const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, zone.nodes_.size() * 2));
@@ -184,13 +294,15 @@ Zone ZoneBuilder::assemble(bool with_apex) {
       if (parent != nullptr) zone.nodes_[static_cast<std::size_t>(parent - zone.nodes_.data())].has_wildcard_child = true;
     }
   }
+  std::array<std::uint8_t, 255> target_lower;
   for (Record& rec : zone.records_) {
     if (rec.target_in_tail == no_target) continue;
     const auto tail = zone.tail(rec);
-    const std::string rdata(reinterpret_cast<const char*>(tail.data()) + 10, tail.size() - 10);
-    const std::string target = name_in_rdata(rdata, rec.target_in_tail - 10u);
-    if (target.empty()) throw ZoneError("malformed name in RDATA in zone " + text(origin_lower_));
-    const Node* node = zone.find(bytes(lower(target)));
+    const std::size_t length = name_length_in(tail, rec.target_in_tail);
+    if (length == 0 || length > target_lower.size())
+      throw ZoneError("malformed name in RDATA in zone " + text(origin_lower_));
+    dns::to_lower(tail.subspan(rec.target_in_tail, length), target_lower.data());
+    const Node* node = zone.find({target_lower.data(), length});
     if (node != nullptr) rec.target_node = static_cast<std::uint32_t>(node - zone.nodes_.data());
   }
 

@@ -1,13 +1,15 @@
 #pragma once
 // Collects records for one zone and freezes them into a Zone. Used by the master-file
-// loader (and later by the registry). Throws ZoneError for data no correct zone may hold.
+// loader, the registry's apex and, once per changed service, the registry's fragments — so
+// it is on the write path: records go into one flat byte buffer, and freezing is a sort and
+// one pass, with no per-record allocation. Throws ZoneError for data no correct zone may
+// hold.
 
 #include <cstdint>
-#include <map>
-#include <utility>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zone/zone.hpp"
@@ -30,19 +32,21 @@ struct RecordInput {
 class ZoneBuilder {
  public:
   /// `origin` in wire form.
-  explicit ZoneBuilder(std::string origin);
+  explicit ZoneBuilder(std::string_view origin);
 
-  /// Adds a record of class IN. Owners outside the origin are refused.
-  void add(RecordInput record);
+  /// Adds a record of class IN. Owners outside the origin are refused. `owner` and `rdata`
+  /// are wire form, the owner in any case.
+  void add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, std::string_view rdata);
+  void add(const RecordInput& record) { add(record.owner, record.type, record.ttl, record.rdata); }
 
   /// Makes `owner` exist with no records (NODATA rather than NXDOMAIN), e.g. a registered
   /// service with no healthy instance.
-  void add_name(const std::string& owner);
+  void add_name(std::string_view owner);
 
   /// Hands out `type` records at `owner` in rotation: each answer starts one record further,
   /// using the per-thread counter `slot`; at most `max_records` of them (0: all). SRV records
   /// rotate within each priority and are never capped.
-  void rotate(const std::string& owner, std::uint16_t type, std::uint32_t slot, std::uint16_t max_records);
+  void rotate(std::string_view owner, std::uint16_t type, std::uint32_t slot, std::uint16_t max_records);
 
   /// Checks the zone (an apex SOA, no CNAME beside other data) and builds the index.
   Zone build();
@@ -56,17 +60,49 @@ class ZoneBuilder {
   static std::uint16_t target_offset_in_rdata(std::uint16_t type);
 
  private:
-  struct Rotation {
+  /// A name in `bytes_`: lower-cased wire form. Each distinct name is stored once.
+  struct NameRef {
+    std::uint32_t offset;
+    std::uint8_t length;
+    bool is_node;        // has records, was added by add_name, or is their ancestor
+    std::uint64_t hash;  // hash_lower_name
+  };
+  struct Draft {
+    std::uint32_t owner;         // into names_
+    std::uint16_t type;
+    std::uint32_t ttl;
+    std::uint32_t rdata_offset;  // in bytes_
+    std::uint16_t rdata_length;
+    std::uint32_t order;         // order of arrival, kept within an RRset
+  };
+  struct RotationDraft {
+    std::uint32_t owner;  // into names_
+    std::uint16_t type;
     std::uint32_t slot;
     std::uint16_t max_records;
   };
+
+  std::string_view view(const NameRef& n) const { return {bytes_.data() + n.offset, n.length}; }
+  std::span<const std::uint8_t> rdata(const Draft& d) const {
+    return {reinterpret_cast<const std::uint8_t*>(bytes_.data()) + d.rdata_offset, d.rdata_length};
+  }
+  /// Checks `name` is inside the origin; its index in names_, stored lower-cased if new.
+  std::uint32_t intern(std::string_view name, const char* what);
+  /// The index of the name at `ref` (already lower-cased in bytes_), adding it if new.
+  std::uint32_t intern_ref(NameRef ref);
+  /// Gives every ancestor of a name below the origin (the origin too for a full zone) a name
+  /// of its own: empty non-terminals exist (RFC 4592 §2.2.2).
+  void add_ancestors(bool with_apex);
+  void check_cnames(std::span<const std::uint32_t> sorted) const;
   Zone assemble(bool with_apex);
   void set_negative_soa(Zone& zone) const;
 
   std::string origin_lower_;
-  std::vector<RecordInput> records_;
-  std::vector<std::string> empty_names_;
-  std::map<std::pair<std::string, std::uint16_t>, Rotation> rotations_;
+  std::string bytes_;                // names and RDATA of everything added
+  std::vector<NameRef> names_;       // distinct names
+  std::vector<std::uint32_t> index_; // open addressing over names_: index + 1, 0 = empty
+  std::vector<Draft> records_;
+  std::vector<RotationDraft> rotations_;
 };
 
 }  // namespace beacon::zone

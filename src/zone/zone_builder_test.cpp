@@ -13,6 +13,8 @@
 namespace beacon::zone {
 namespace {
 
+using namespace std::string_literals;
+
 std::string name(std::string_view text) {
   const auto w = test::wire_name(text);
   return {w.begin(), w.end()};
@@ -185,6 +187,40 @@ TEST_CASE("ZoneBuilder: delegations and record targets are indexed") {
   CHECK(ZoneBuilder::target_offset_in_rdata(dns::type::MX) == 2);
   CHECK(ZoneBuilder::target_offset_in_rdata(dns::type::SRV) == 6);
   CHECK(ZoneBuilder::target_offset_in_rdata(dns::type::A) == no_target);
+}
+
+TEST_CASE("ZoneBuilder: equal record tails are stored once; names and RRsets stay apart") {
+  ZoneBuilder b(name("example.test."));
+  b.add(soa("example.test.", 60, 60));
+  b.add(a("a.example.test.", 60, 7));
+  b.add(a("b.example.test.", 60, 7));
+  b.add(a("c.example.test.", 60, 8));
+  b.add(a("d.example.test.", 30, 7));  // another TTL: another tail
+  const Zone z = b.build();
+  auto tail_of = [&](std::string_view owner) { return z.records(*z.rrset(must_find(z, owner), dns::type::A))[0]; };
+  CHECK(tail_of("a.example.test.").tail_offset == tail_of("b.example.test.").tail_offset);
+  CHECK(tail_of("a.example.test.").tail_offset != tail_of("c.example.test.").tail_offset);
+  CHECK(tail_of("a.example.test.").tail_offset != tail_of("d.example.test.").tail_offset);
+  CHECK(z.tail(tail_of("b.example.test."))[13] == 7);
+  CHECK(z.tail(tail_of("d.example.test."))[13] == 7);
+  CHECK(tail_ttl(z, tail_of("d.example.test.")) == 30);
+}
+
+TEST_CASE("ZoneBuilder: rotation applies to its RRset only and makes no name exist") {
+  ZoneBuilder b(name("example.test."));
+  b.add(a("web.example.test.", 60, 1));
+  b.add(a("web.example.test.", 60, 2));
+  b.rotate("\3WEB\7example\4test"s + std::string(1, '\0'), dns::type::A, 9, 1);
+  b.rotate(name("web.example.test."), dns::type::AAAA, 10, 1);
+  b.rotate(name("ghost.example.test."), dns::type::A, 11, 1);
+  const Zone z = b.build_fragment();
+  const RRset* set = z.rrset(must_find(z, "web.example.test."), dns::type::A);
+  REQUIRE(set != nullptr);
+  CHECK(set->rotation_slot == 9);
+  CHECK(set->max_records == 1);
+  CHECK_FALSE(exists(z, "ghost.example.test."));
+  CHECK_FALSE(exists(z, "example.test."));  // a fragment has no apex
+  CHECK(z.node_count() == 1);
 }
 
 TEST_CASE("Zone::find is case-sensitive on lower-cased input and finds every node of a large zone") {
