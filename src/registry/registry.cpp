@@ -28,7 +28,7 @@ void Registry::load() {
     service.created_at = row.created_at;
     changed_.insert(row.name);
   }
-  for (StoredInstance& row : store_.load_all()) {
+  store_.for_each_instance([&](StoredInstance&& row) {
     Instance instance;
     instance.id = row.id;
     instance.registration = std::move(row.registration);
@@ -39,7 +39,7 @@ void Registry::load() {
     if (service.name.empty()) service = {row.service, row.registered_at, {}};  // stored before services were
     service.instances[row.id] = std::move(instance);
     changed_.insert(row.service);
-  }
+  });
   recount();
   for (const auto& [name, service] : services_) index_service(name, true);
 }

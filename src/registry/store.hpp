@@ -4,6 +4,7 @@
 // The only includer of sqlite3.h; the handle never leaves store.cpp.
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -58,6 +59,8 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  /// Hands every stored instance to `visit`, one row at a time.
+  void for_each_instance(const std::function<void(StoredInstance&&)>& visit);
   std::vector<StoredInstance> load_all();
   std::vector<StoredService> load_services();
 
