@@ -39,9 +39,10 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     check_integrity();  // before anything below writes to the file
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a commit survives power loss, not only a crash
-    // Keep a large registry's B-tree in memory: a write then costs its pages, not reads.
-    exec("PRAGMA cache_size=-32768");     // KiB
-    exec("PRAGMA mmap_size=268435456");
+    // The B-tree's inner pages stay cached (a million instances need ~2 MiB of them), so a
+    // write reads at most its leaf. No mmap: start-up reads the whole file once, and mapped
+    // pages would then sit in RSS for the life of the process (70 MiB at 500 000 instances).
+    exec("PRAGMA cache_size=-8192");  // KiB
     exec("CREATE TABLE IF NOT EXISTS instances ("
          " service TEXT NOT NULL, id TEXT NOT NULL, registration TEXT NOT NULL,"
          " registered_at_ms INTEGER NOT NULL, PRIMARY KEY (service, id)) WITHOUT ROWID");
