@@ -23,15 +23,26 @@ bool is_protocol_label(const std::uint8_t* label) {
          ((label[2] == 't' && label[3] == 'c' && label[4] == 'p') || (label[2] == 'u' && label[3] == 'd' && label[4] == 'p'));
 }
 
-/// The zone holding the names below the apex that share `name`'s fragment key: its first
-/// label under the apex, or for RFC 2782 names (_service._tcp) the two labels.
+const zone::Zone& find_fragment(const zone::ServedZone& served, const std::uint8_t* key, std::size_t length) {
+  const zone::Zone* fragment = served.fragments->find({key, length});
+  return fragment ? *fragment : *served.zone;
+}
+
+/// The zone holding `name` if it lies below the apex in the registry's part: the fragment
+/// of the service its first label under the apex names (FragmentMap's key), or for an
+/// RFC 2782 name "_web._tcp" service web's (the underscore dropped); "_tcp" itself has a
+/// fragment of its own. Otherwise the static zone.
 const zone::Zone& zone_below_apex(const zone::ServedZone& served, const NamePosition& name, std::size_t depth) {
   if (!served.fragments) return *served.zone;
-  const std::size_t top = name.label_offsets[depth - 1];
-  const std::size_t end = top + name.lower[top] + 1u;
-  const std::size_t start = depth >= 2 && is_protocol_label(&name.lower[top]) ? name.label_offsets[depth - 2] : top;
-  const zone::Zone* fragment = served.fragments->find({name.lower.data() + start, end - start});
-  return fragment ? *fragment : *served.zone;
+  const std::uint8_t* top = &name.lower[name.label_offsets[depth - 1]];
+  if (!is_protocol_label(top) || depth == 1) return find_fragment(served, top, top[0] + 1u);
+  const std::uint8_t* service = &name.lower[name.label_offsets[depth - 2]];
+  // Service labels are hostnames, so never start with '_' themselves.
+  if (service[0] < 2 || service[1] != '_' || service[2] == '_') return *served.zone;
+  std::uint8_t key[dns::limits::max_label + 1];
+  key[0] = static_cast<std::uint8_t>(service[0] - 1);
+  std::memcpy(key + 1, service + 2, key[0]);
+  return find_fragment(served, key, key[0] + 1u);
 }
 
 }  // namespace

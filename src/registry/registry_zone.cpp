@@ -28,7 +28,7 @@ RegistryZone::RegistryZone(ZoneSettings settings)
 
 void RegistryZone::update(const Registry& registry, const std::set<std::string>& changed) {
   std::vector<zone::FragmentMap::Update> updates;
-  updates.reserve(changed.size() * 3);
+  updates.reserve(changed.size());
   for (const std::string& name : changed) {
     const Service* service = registry.find(name);
     std::shared_ptr<const zone::Zone> fragment;
@@ -39,11 +39,7 @@ void RegistryZone::update(const Registry& registry, const std::set<std::string>&
       slots_.release(name);
       failing_open_.erase(name);
     }
-    const std::string service_label = label_wire(name);
-    const std::string srv_label = label_wire("_" + name);
-    updates.push_back({service_label, fragment});
-    updates.push_back({srv_label + label_wire("_tcp"), fragment});
-    updates.push_back({srv_label + label_wire("_udp"), fragment});
+    updates.push_back({label_wire(name), fragment});  // its only key (see FragmentMap)
   }
   fragments_ = std::make_shared<const zone::FragmentMap>(fragments_->with(updates));
 }

@@ -158,3 +158,29 @@ TEST_CASE("registry zone: SRV targets are instance names with their addresses in
 }
 
 }  // namespace beacon::registry
+
+namespace beacon::registry {
+
+TEST_CASE("registry zone: every name of a service, RFC 2782 ones included, reaches its one fragment") {
+  Fixture f;
+  f.add("web", instance("a", "10.0.0.1"));
+  f.add("tcp", instance("t", "10.0.0.9"));  // a service may be called tcp: its SRV name is _tcp._tcp
+  auto server = f.server();
+  CHECK(server.ask({.qname = "_web._tcp.svc.internal.", .qtype = dns::type::SRV}).answer.size() == 1);
+  CHECK(server.ask({.qname = "_WEB._TCP.svc.internal.", .qtype = dns::type::SRV}).answer.size() == 1);
+  const auto srv_of_tcp = server.ask({.qname = "_tcp._tcp.svc.internal.", .qtype = dns::type::SRV});
+  REQUIRE(srv_of_tcp.answer.size() == 1);
+  CHECK(srv_of_tcp.answer[0].text().find("t.tcp.svc.internal.") != std::string::npos);
+  for (const std::string name : {"_tcp.svc.internal.", "_udp.svc.internal."}) {  // the registry's own
+    const auto r = server.ask({.qname = name});
+    CHECK_MESSAGE(r.rcode == dns::rcode::NOERROR, name);
+    CHECK(r.answer.empty());
+  }
+  for (const std::string name : {"_web._udp.svc.internal.", "_web.svc.internal.", "__web._tcp.svc.internal.",
+                                 "_._tcp.svc.internal.", "web._tcp.svc.internal.", "_nope._tcp.svc.internal."}) {
+    CHECK_MESSAGE(server.ask({.qname = name}).rcode == dns::rcode::NXDOMAIN, name);
+  }
+  CHECK(server.ask({.qname = "a.web.svc.internal."}).answer.size() == 1);
+}
+
+}  // namespace beacon::registry

@@ -1,7 +1,8 @@
 #pragma once
-// The registry's names inside a zone, one fragment per service, keyed by the name's labels
-// just below the zone's apex: one label ("web"), or two for RFC 2782 service names
-// ("_web._tcp"). Both keys of service web lead to its one fragment.
+// The registry's names inside a zone, one fragment per service, keyed by the service's
+// label ("web"). The lookup maps every name of the service to that key (answer/lookup.cpp):
+// "web", "i1.web", and the RFC 2782 name "_web._tcp" (the underscore dropped).
+// One key per service, not three, keeps a publish to one path per service.
 //
 // Persistent: `with()` returns a new map that shares everything it did not touch, so
 // publishing a change to one service costs the same with a hundred services or a hundred
@@ -26,11 +27,11 @@ namespace beacon::zone {
 class FragmentMap {
  public:
   struct Update {
-    std::string key;                      // wire form, lower case: "\3web" or "\4_web\4_tcp"
+    std::string key;                      // one label, wire form, lower case: "\3web"
     std::shared_ptr<const Zone> fragment; // nullptr removes the key
   };
 
-  /// The fragment for a key (one or two labels in wire form, lower case), or nullptr.
+  /// The fragment for a key (one label in wire form, lower case), or nullptr.
   const Zone* find(std::span<const std::uint8_t> key) const;
   std::size_t size() const { return size_; }
 
