@@ -7,14 +7,51 @@
 
 namespace beacon::zone {
 
+namespace {
+
+/// Bytes of `count` T, rounded up to whole 8-byte words.
+template <class T>
+std::size_t words(std::size_t count) {
+  return (count * sizeof(T) + 7) / 8;
+}
+
+template <class T>
+T* place(std::uint64_t*& at, const std::vector<T>& from) {
+  T* out = reinterpret_cast<T*>(at);
+  if (!from.empty()) std::memcpy(out, from.data(), from.size() * sizeof(T));
+  at += words<T>(from.size());
+  return out;
+}
+
+}  // namespace
+
+Zone::Zone(const Parts& parts)
+    : storage_(std::make_unique_for_overwrite<std::uint64_t[]>(
+          words<Node>(parts.nodes.size()) + words<RRset>(parts.rrsets.size()) + words<Record>(parts.records.size()) +
+          words<std::uint32_t>(parts.slots.size()) + words<std::uint8_t>(parts.blob.size()) +
+          words<std::uint8_t>(parts.negative_soa.size()))),
+      node_count_(static_cast<std::uint32_t>(parts.nodes.size())),
+      record_count_(static_cast<std::uint32_t>(parts.records.size())),
+      slot_mask_(static_cast<std::uint32_t>(parts.slots.size() - 1)),
+      negative_soa_size_(static_cast<std::uint32_t>(parts.negative_soa.size())),
+      apex_node_(parts.apex_node),
+      serial_(parts.serial) {
+  std::uint64_t* at = storage_.get();
+  nodes_ = place(at, parts.nodes);
+  rrsets_ = place(at, parts.rrsets);
+  records_ = place(at, parts.records);
+  slots_ = place(at, parts.slots);
+  blob_ = place(at, parts.blob);
+  negative_soa_ = place(at, parts.negative_soa);
+}
+
 const Node* Zone::find(std::span<const std::uint8_t> lower_name, std::uint64_t hash) const {
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = hash & slot_mask_;; i = (i + 1) & slot_mask_) {
     const std::uint32_t slot = slots_[i];
     if (slot == 0) return nullptr;
     const Node& n = nodes_[slot - 1];
     if (n.hash == hash && n.name_length == lower_name.size() &&
-        std::memcmp(blob_.data() + n.name_offset, lower_name.data(), lower_name.size()) == 0) {
+        std::memcmp(blob_ + n.name_offset, lower_name.data(), lower_name.size()) == 0) {
       return &n;
     }
   }

@@ -5,6 +5,7 @@
 // threads, without locks.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -51,6 +52,10 @@ struct Node {
 
 class Zone {
  public:
+  Zone() = default;
+  Zone(Zone&&) noexcept = default;
+  Zone& operator=(Zone&&) noexcept = default;
+
   /// The origin, lower-cased wire form.
   std::span<const std::uint8_t> apex() const { return name(nodes_[apex_node_]); }
   std::size_t apex_labels() const { return nodes_[apex_node_].label_count; }
@@ -61,28 +66,45 @@ class Zone {
   const Node* find(std::span<const std::uint8_t> lower_name) const;
   const Node& node(std::uint32_t index) const { return nodes_[index]; }
 
-  std::span<const RRset> rrsets(const Node& n) const { return {rrsets_.data() + n.first_rrset, n.rrset_count}; }
+  std::span<const RRset> rrsets(const Node& n) const { return {rrsets_ + n.first_rrset, n.rrset_count}; }
   const RRset* rrset(const Node& n, std::uint16_t type) const;
-  std::span<const Record> records(const RRset& set) const {
-    return {records_.data() + set.first_record, set.record_count};
-  }
-  std::span<const std::uint8_t> tail(const Record& r) const { return {blob_.data() + r.tail_offset, r.tail_length}; }
-  std::span<const std::uint8_t> name(const Node& n) const { return {blob_.data() + n.name_offset, n.name_length}; }
+  std::span<const Record> records(const RRset& set) const { return {records_ + set.first_record, set.record_count}; }
+  std::span<const std::uint8_t> tail(const Record& r) const { return {blob_ + r.tail_offset, r.tail_length}; }
+  std::span<const std::uint8_t> name(const Node& n) const { return {blob_ + n.name_offset, n.name_length}; }
 
   /// The apex SOA with its TTL lowered to min(TTL, MINIMUM), for negative answers (RFC 2308 §5).
-  std::span<const std::uint8_t> negative_soa_tail() const { return {negative_soa_.data(), negative_soa_.size()}; }
+  std::span<const std::uint8_t> negative_soa_tail() const { return {negative_soa_, negative_soa_size_}; }
   std::uint32_t serial() const { return serial_; }
-  std::size_t node_count() const { return nodes_.size(); }
-  std::size_t record_count() const { return records_.size(); }
+  std::size_t node_count() const { return node_count_; }
+  std::size_t record_count() const { return record_count_; }
 
  private:
   friend class ZoneBuilder;
-  std::vector<Node> nodes_;
-  std::vector<RRset> rrsets_;
-  std::vector<Record> records_;
-  std::vector<std::uint8_t> blob_;
-  std::vector<std::uint32_t> slots_;  // node index + 1; 0 = empty; size is a power of two
-  std::vector<std::uint8_t> negative_soa_;
+  /// What ZoneBuilder assembles; the Zone keeps it packed in one allocation, because the
+  /// registry holds one Zone per service (a hundred thousand of them).
+  struct Parts {
+    std::vector<Node> nodes;
+    std::vector<RRset> rrsets;
+    std::vector<Record> records;
+    std::vector<std::uint8_t> blob;
+    std::vector<std::uint32_t> slots;  // node index + 1; 0 = empty; size is a power of two
+    std::vector<std::uint8_t> negative_soa;
+    std::uint32_t apex_node = 0;
+    std::uint32_t serial = 0;
+  };
+  explicit Zone(const Parts& parts);
+
+  std::unique_ptr<std::uint64_t[]> storage_;  // every array below, 8-aligned
+  Node* nodes_ = nullptr;                     // mutable only while ZoneBuilder finishes it
+  const RRset* rrsets_ = nullptr;
+  Record* records_ = nullptr;
+  const std::uint8_t* blob_ = nullptr;
+  const std::uint32_t* slots_ = nullptr;
+  const std::uint8_t* negative_soa_ = nullptr;
+  std::uint32_t node_count_ = 0;
+  std::uint32_t record_count_ = 0;
+  std::uint32_t slot_mask_ = 0;
+  std::uint32_t negative_soa_size_ = 0;
   std::uint32_t apex_node_ = 0;
   std::uint32_t serial_ = 0;
 };

@@ -137,15 +137,20 @@ Zone ZoneBuilder::build() {
 }
 
 /// The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §5).
-void ZoneBuilder::set_negative_soa(Zone& zone) const {
-  const RRset* soa = zone.rrset(zone.apex_node(), dns::type::SOA);
-  const auto soa_tail = zone.tail(zone.records(*soa)[0]);
-  zone.negative_soa_.assign(soa_tail.begin(), soa_tail.end());
-  const std::size_t n = zone.negative_soa_.size();
-  if (n < 10 + 22) throw ZoneError("malformed SOA in zone " + text(origin_lower_));
-  const std::uint32_t minimum = dns::read_u32(&zone.negative_soa_[n - 4]);
-  zone.serial_ = dns::read_u32(&zone.negative_soa_[n - 20]);
-  dns::write_u32(&zone.negative_soa_[4], std::min(soa->ttl, minimum));
+void ZoneBuilder::set_negative_soa(Zone::Parts& parts) const {
+  const Node& apex = parts.nodes[parts.apex_node];
+  for (std::uint32_t i = apex.first_rrset; i < apex.first_rrset + apex.rrset_count; ++i) {
+    const RRset& soa = parts.rrsets[i];
+    if (soa.type != dns::type::SOA) continue;
+    const Record& r = parts.records[soa.first_record];
+    parts.negative_soa.assign(parts.blob.begin() + r.tail_offset, parts.blob.begin() + r.tail_offset + r.tail_length);
+    const std::size_t n = parts.negative_soa.size();
+    if (n < 10 + 22) throw ZoneError("malformed SOA in zone " + text(origin_lower_));
+    const std::uint32_t minimum = dns::read_u32(&parts.negative_soa[n - 4]);
+    parts.serial = dns::read_u32(&parts.negative_soa[n - 20]);
+    dns::write_u32(&parts.negative_soa[4], std::min(soa.ttl, minimum));
+    return;
+  }
 }
 
 Zone ZoneBuilder::build_fragment() { return assemble(false); }
@@ -212,8 +217,8 @@ Zone ZoneBuilder::assemble(bool with_apex) {
     return std::pair(rank[a.owner], a.type) < std::pair(rank[b.owner], b.type);
   });
 
-  Zone zone;
-  zone.apex_node_ = no_node;
+  Zone::Parts parts;
+  parts.apex_node = no_node;
   std::size_t rrset_count = 0;
   std::size_t blob_bound = 0;
   for (std::size_t i = 0; i < sorted.size(); ++i) {
@@ -222,11 +227,11 @@ Zone ZoneBuilder::assemble(bool with_apex) {
     blob_bound += 10 + r.rdata_length;
   }
   for (const std::uint32_t n : nodes) blob_bound += names_[n].length;
-  zone.nodes_.reserve(nodes.size());
-  zone.rrsets_.reserve(rrset_count);
-  zone.records_.reserve(sorted.size());
-  zone.blob_.reserve(blob_bound);  // never exceeded: TailTable's offsets stay valid
-  TailTable tails(zone.blob_, sorted.size());
+  parts.nodes.reserve(nodes.size());
+  parts.rrsets.reserve(rrset_count);
+  parts.records.reserve(sorted.size());
+  parts.blob.reserve(blob_bound);  // never exceeded: TailTable's offsets stay valid
+  TailTable tails(parts.blob, sorted.size());
   std::array<std::uint8_t, 10 + 65535> tail_buffer;
   auto rotation = rotations_.begin();
 
@@ -234,13 +239,13 @@ Zone ZoneBuilder::assemble(bool with_apex) {
   for (const std::uint32_t name : nodes) {
     const std::string_view owner = view(names_[name]);
     Node node{};
-    node.name_offset = static_cast<std::uint32_t>(zone.blob_.size());
+    node.name_offset = static_cast<std::uint32_t>(parts.blob.size());
     node.name_length = names_[name].length;
     node.label_count = static_cast<std::uint8_t>(dns::count_labels(bytes(owner)));
     node.hash = names_[name].hash;
-    node.first_rrset = static_cast<std::uint32_t>(zone.rrsets_.size());
-    zone.blob_.insert(zone.blob_.end(), owner.begin(), owner.end());
-    if (owner == origin_lower_) zone.apex_node_ = static_cast<std::uint32_t>(zone.nodes_.size());
+    node.first_rrset = static_cast<std::uint32_t>(parts.rrsets.size());
+    parts.blob.insert(parts.blob.end(), owner.begin(), owner.end());
+    if (owner == origin_lower_) parts.apex_node = static_cast<std::uint32_t>(parts.nodes.size());
 
     while (next < sorted.size() && records_[sorted[next]].owner == name) {
       const std::uint16_t type = records_[sorted[next]].type;
@@ -249,7 +254,7 @@ Zone ZoneBuilder::assemble(bool with_apex) {
       std::uint32_t ttl = records_[sorted[next]].ttl;
       while (end < sorted.size() && records_[sorted[end]].type == type && records_[sorted[end]].owner == name)
         ttl = std::min(ttl, records_[sorted[end++]].ttl);
-      RRset set{type, static_cast<std::uint16_t>(end - next), static_cast<std::uint32_t>(zone.records_.size()), ttl,
+      RRset set{type, static_cast<std::uint16_t>(end - next), static_cast<std::uint32_t>(parts.records.size()), ttl,
                 no_rotation, 0};
       while (rotation != rotations_.end() && std::pair(rank[rotation->owner], rotation->type) < std::pair(rank[name], type))
         ++rotation;
@@ -258,7 +263,7 @@ Zone ZoneBuilder::assemble(bool with_apex) {
         set.max_records = type == dns::type::SRV ? 0 : rotation->max_records;
       }
       if (type == dns::type::NS && owner != origin_lower_) node.is_delegation = true;
-      zone.rrsets_.push_back(set);
+      parts.rrsets.push_back(set);
       const std::uint16_t target = target_offset_in_rdata(type);
       for (; next < end; ++next) {
         const Draft& r = records_[sorted[next]];
@@ -268,34 +273,36 @@ Zone ZoneBuilder::assemble(bool with_apex) {
         dns::write_u16(tail_buffer.data() + 8, r.rdata_length);
         std::memcpy(tail_buffer.data() + 10, rdata(r).data(), r.rdata_length);
         const std::size_t length = 10u + r.rdata_length;
-        zone.records_.push_back({tails.place({tail_buffer.data(), length}), static_cast<std::uint16_t>(length),
+        parts.records.push_back({tails.place({tail_buffer.data(), length}), static_cast<std::uint16_t>(length),
                                  target == no_target ? no_target : static_cast<std::uint16_t>(10 + target), no_node});
       }
     }
-    node.rrset_count = static_cast<std::uint16_t>(zone.rrsets_.size() - node.first_rrset);
-    zone.nodes_.push_back(node);
+    node.rrset_count = static_cast<std::uint16_t>(parts.rrsets.size() - node.first_rrset);
+    parts.nodes.push_back(node);
   }
-  zone.blob_.shrink_to_fit();
 
   // Hash index at most half full, so probes stay short.
-  const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, zone.nodes_.size() * 2));
-  zone.slots_.assign(slots, 0);
-  for (std::uint32_t i = 0; i < zone.nodes_.size(); ++i) {
-    std::size_t s = zone.nodes_[i].hash & (slots - 1);
-    while (zone.slots_[s] != 0) s = (s + 1) & (slots - 1);
-    zone.slots_[s] = i + 1;
+  const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, parts.nodes.size() * 2));
+  parts.slots.assign(slots, 0);
+  for (std::uint32_t i = 0; i < parts.nodes.size(); ++i) {
+    std::size_t s = parts.nodes[i].hash & (slots - 1);
+    while (parts.slots[s] != 0) s = (s + 1) & (slots - 1);
+    parts.slots[s] = i + 1;
   }
 
+  if (with_apex) set_negative_soa(parts);
+  Zone zone(parts);
+
   // Wildcard flags and record targets need the index.
-  for (const Node& n : zone.nodes_) {
-    const auto name = zone.name(n);
+  for (std::uint32_t i = 0; i < zone.node_count_; ++i) {
+    const auto name = zone.name(zone.nodes_[i]);
     if (name.size() > 2 && name[0] == 1 && name[1] == '*') {
       const Node* parent = zone.find(name.subspan(2));
-      if (parent != nullptr) zone.nodes_[static_cast<std::size_t>(parent - zone.nodes_.data())].has_wildcard_child = true;
+      if (parent != nullptr) zone.nodes_[parent - zone.nodes_].has_wildcard_child = true;
     }
   }
   std::array<std::uint8_t, 255> target_lower;
-  for (Record& rec : zone.records_) {
+  for (Record& rec : std::span(zone.records_, zone.record_count_)) {
     if (rec.target_in_tail == no_target) continue;
     const auto tail = zone.tail(rec);
     const std::size_t length = name_length_in(tail, rec.target_in_tail);
@@ -303,10 +310,9 @@ Zone ZoneBuilder::assemble(bool with_apex) {
       throw ZoneError("malformed name in RDATA in zone " + text(origin_lower_));
     dns::to_lower(tail.subspan(rec.target_in_tail, length), target_lower.data());
     const Node* node = zone.find({target_lower.data(), length});
-    if (node != nullptr) rec.target_node = static_cast<std::uint32_t>(node - zone.nodes_.data());
+    if (node != nullptr) rec.target_node = static_cast<std::uint32_t>(node - zone.nodes_);
   }
 
-  if (with_apex) set_negative_soa(zone);
   return zone;
 }
 

@@ -95,7 +95,7 @@ class ZoneBuilder {
   void add_ancestors(bool with_apex);
   void check_cnames(std::span<const std::uint32_t> sorted) const;
   Zone assemble(bool with_apex);
-  void set_negative_soa(Zone& zone) const;
+  void set_negative_soa(Zone::Parts& parts) const;
 
   std::string origin_lower_;
   std::string bytes_;                // names and RDATA of everything added
