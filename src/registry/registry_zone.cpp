@@ -1,5 +1,7 @@
 #include "registry/registry_zone.hpp"
 
+#include <future>
+
 #include "common/log.hpp"
 #include "registry/service_records.hpp"
 #include "zone/zone_builder.hpp"
@@ -27,21 +29,42 @@ RegistryZone::RegistryZone(ZoneSettings settings)
       }))) {}
 
 void RegistryZone::update(const Registry& registry, const std::set<std::string>& changed) {
+  const std::vector<std::string> names(changed.begin(), changed.end());
+  const std::vector<std::shared_ptr<const zone::Zone>> built = build_fragments(registry, names);
   std::vector<zone::FragmentMap::Update> updates;
-  updates.reserve(changed.size());
-  for (const std::string& name : changed) {
-    const Service* service = registry.find(name);
-    std::shared_ptr<const zone::Zone> fragment;
-    if (service != nullptr) {
+  updates.reserve(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (const Service* service = registry.find(names[i])) {
       note_fail_open(*service);
-      fragment = build_service_records(*service, settings_, slots_).fragment;
     } else {
-      slots_.release(name);
-      failing_open_.erase(name);
+      slots_.release(names[i]);
+      failing_open_.erase(names[i]);
     }
-    updates.push_back({label_wire(name), fragment});  // its only key (see FragmentMap)
+    updates.push_back({label_wire(names[i]), built[i]});  // its only key (see FragmentMap)
   }
   fragments_ = std::make_shared<const zone::FragmentMap>(fragments_->with(updates));
+}
+
+std::vector<std::shared_ptr<const zone::Zone>> RegistryZone::build_fragments(const Registry& registry,
+                                                                              const std::vector<std::string>& names) {
+  std::vector<std::shared_ptr<const zone::Zone>> built(names.size());
+  auto build = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      if (const Service* service = registry.find(names[i]))
+        built[i] = build_service_records(*service, settings_, slots_).fragment;
+    }
+  };
+  if (names.size() < parallel_build_threshold) {
+    build(0, names.size());
+    return built;
+  }
+  // A full rebuild (start-up, a reload that changes the zone settings): the second core
+  // builds half. Both only read the registry; RotationSlots locks.
+  const std::size_t half = names.size() / 2;
+  auto other = std::async(std::launch::async, build, half, names.size());
+  build(0, half);
+  other.get();
+  return built;
 }
 
 void RegistryZone::note_fail_open(const Service& service) {

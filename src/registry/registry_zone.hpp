@@ -1,7 +1,8 @@
 #pragma once
 // The registry's part of the DNS data: one fragment per service, kept up to date from the
 // Registry after each commit by rebuilding only the services that changed (issue 3 §9).
-// Lives on the control thread, like the Registry.
+// Lives on the control thread, like the Registry; a rebuild of many services (start-up, a
+// reload that changes the zone settings) borrows a second thread for the duration of the call.
 
 #include <map>
 #include <memory>
@@ -18,6 +19,9 @@ namespace beacon::registry {
 
 class RegistryZone {
  public:
+  /// Services at or above which a rebuild is split over two threads.
+  static constexpr std::size_t parallel_build_threshold = 4096;
+
   explicit RegistryZone(ZoneSettings settings);
 
   /// Rebuilds the fragments of `changed` services from `registry`.
@@ -34,6 +38,9 @@ class RegistryZone {
   std::shared_ptr<const zone::FragmentMap> fragments_;
   std::set<std::string> failing_open_;  // logged once when entering and leaving
 
+  /// The fragments of `names` (null for services that are gone), in their order.
+  std::vector<std::shared_ptr<const zone::Zone>> build_fragments(const Registry& registry,
+                                                                  const std::vector<std::string>& names);
   void note_fail_open(const Service& service);
 };
 

@@ -184,3 +184,41 @@ TEST_CASE("registry zone: every name of a service, RFC 2782 ones included, reach
 }
 
 }  // namespace beacon::registry
+
+namespace beacon::registry {
+
+TEST_CASE("registry zone: a rebuild of many services (two threads) gives every service its fragment and its own slots") {
+  Fixture f;
+  const std::size_t count = RegistryZone::parallel_build_threshold + 100;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string address = "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    f.add("s" + std::to_string(i), instance("a", address));
+    f.add("s" + std::to_string(i), instance("b", "fd00::" + std::to_string(i % 9999 + 1)));
+  }
+  const auto changed = f.registry.commit();
+  REQUIRE(changed.size() == count);
+  f.zone.update(f.registry, changed);
+
+  std::set<std::uint32_t> slots;
+  std::size_t rotating = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string label = "s" + std::to_string(i);
+    const std::string key = static_cast<char>(label.size()) + label;
+    const zone::Zone* fragment = f.zone.fragments()->find(test::as_span(key));
+    REQUIRE(fragment != nullptr);
+    for (std::uint32_t n = 0; n < fragment->node_count(); ++n) {
+      for (const zone::RRset& set : fragment->rrsets(fragment->node(n))) {
+        if (set.rotation_slot == zone::no_rotation) continue;
+        ++rotating;
+        slots.insert(set.rotation_slot);
+      }
+    }
+  }
+  CHECK(rotating == count * 4);  // A, AAAA and SRV at the service, SRV at _s._tcp
+  CHECK(slots.size() == rotating);  // no two RRsets share a counter
+  CHECK(f.zone.rotation_slots() >= rotating);
+  auto server = f.server();
+  CHECK(server.ask({.qname = "s4100.svc.internal.", .qtype = dns::type::AAAA}).answer.size() == 1);
+}
+
+}  // namespace beacon::registry
