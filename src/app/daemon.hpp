@@ -4,7 +4,9 @@
 // Threads and ownership:
 // - the control thread (the caller of run()) runs `control_`: signals, the registration
 //   API, the registry writer and its expiry timer. It owns the Config, the Registry, the
-//   Store and DnsData, and is the only thread that publishes snapshots.
+//   Store and DnsData, and is the only thread that publishes snapshots. A rebuild of every
+//   service (start-up, a reload changing the zone settings) borrows a second thread for its
+//   duration (registry::RegistryZone).
 // - the health thread (health::HealthChecker) runs the active checks; it hands results
 //   to the control thread in batches and never touches the registry itself.
 // - the DNS threads (server::DnsServer) only read published snapshots; they never wait for
