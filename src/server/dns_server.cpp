@@ -49,6 +49,30 @@ asio::ip::tcp::acceptor open_tcp(asio::io_context& io, const ListenAddress& a) {
   return acceptor;
 }
 
+/// SO_REUSEPORT lets any other process of the same user bind the port as well, and the
+/// kernel would then split queries between the two servers without a word: a second beacond
+/// started by mistake would answer half the queries from its own data. A plain bind first
+/// proves nobody holds the port (UDP and TCP); the group binds right after.
+void check_port_free(const ListenAddress& a) {
+  asio::io_context io;
+  boost::system::error_code ec;
+  {
+    const auto endpoint = endpoint_of<asio::ip::udp>(a);
+    asio::ip::udp::socket probe(io);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec && endpoint.address().is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + describe(a, "udp") + ": " + ec.message());
+  }
+  const auto endpoint = endpoint_of<asio::ip::tcp>(a);
+  asio::ip::tcp::acceptor probe(io);
+  probe.open(endpoint.protocol(), ec);
+  if (!ec && endpoint.address().is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);  // TIME_WAIT is no owner
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + describe(a, "tcp") + ": " + ec.message());
+}
+
 }  // namespace
 
 DnsServer::DnsServer(ServerOptions options, const SnapshotSlot& snapshots)
@@ -66,6 +90,7 @@ DnsServer::~DnsServer() { stop(); }
 
 void DnsServer::bind_all() {
   for (ListenAddress address : options_.listen) {
+    if (address.port != 0) check_port_free(address);  // port 0: the kernel picks a free one
     for (std::size_t i = 0; i < threads_.size(); ++i) {
       DnsThread& t = *threads_[i];
       auto udp = open_udp(t.io, address);

@@ -5,6 +5,7 @@
 import os
 import re
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -122,6 +123,34 @@ class LifecycleTest(unittest.TestCase):
         self.assertNotEqual(rc, 0)
         self.assertIn("event=startup_failed", err)
         self.assertRegex(err, r"bad\.test\.zone:7\b", err)
+
+    def test_a_second_server_on_a_taken_port_fails_instead_of_sharing_it(self):
+        # SO_REUSEPORT would let it bind and the kernel would split the queries between the two.
+        with harness.Beacond(zones={"reload.test": ZONE_V1}) as first:
+            for proto in ("udp", "tcp"):
+                with self.subTest(taken=proto):
+                    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+                    try:
+                        if proto == "tcp":
+                            other.bind(("127.0.0.1", 0))
+                            other.listen()
+                            port = other.getsockname()[1]
+                        else:
+                            port = first.port
+                        data = os.path.join(self.workdir, f"second-{proto}")
+                        http_port, lock = harness.reserve_port()
+                        try:
+                            rc, _, err = harness.run_beacond(["--dns-listen", f"127.0.0.1:{port}", "--zone-dir",
+                                                              self.zone_dir, "--http-listen", f"127.0.0.1:{http_port}",
+                                                              "--data-dir", data])
+                        finally:
+                            os.close(lock)
+                    finally:
+                        other.close()
+                    self.assertNotEqual(rc, 0)
+                    self.assertIn("event=startup_failed", err)
+                    self.assertIn(f"cannot listen on 127.0.0.1:{port}/{proto}", err)
+            self.assertEqual(first.dig("www.reload.test", "A").status, "NOERROR")  # the first one is unharmed
 
     def test_check_config_good(self):
         path = self.write_config(
