@@ -369,7 +369,8 @@ class HealthChecks(unittest.TestCase):
             b.register("web", "a", {"address": "10.1.6.1", "port": 80, "check": http_check(flip.url)})
             self.assert_leaves(b, "10.1.6.1", 1.0 + SLACK)
             d = b.dig(f"web.{ZONE}", "A")
-            self.assertEqual((d.status, d.answer), ("NOERROR", []))
+            # Seen once in CI: served again right after it left. The log says what happened in between.
+            self.assertEqual((d.status, d.answer), ("NOERROR", []), b.stderr()[-3000:])
             self.assertEqual(len(d.authority), 1)  # the SOA
             self.assertFalse(b.api_json("GET", "/v1/services/web", expect=200)[1]["fail_open"])
 
