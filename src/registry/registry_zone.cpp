@@ -29,39 +29,40 @@ RegistryZone::RegistryZone(ZoneSettings settings)
       }))) {}
 
 void RegistryZone::update(const Registry& registry, const std::set<std::string>& changed) {
-  const std::vector<std::string> names(changed.begin(), changed.end());
-  const std::vector<std::shared_ptr<const zone::Zone>> built = build_fragments(registry, names);
+  std::vector<const Service*> services;  // null: gone
+  services.reserve(changed.size());
+  for (const std::string& name : changed) services.push_back(registry.find(name));
+  const std::vector<std::shared_ptr<const zone::Zone>> built = build_fragments(services);
   std::vector<zone::FragmentMap::Update> updates;
-  updates.reserve(names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (const Service* service = registry.find(names[i])) {
-      note_fail_open(*service);
+  updates.reserve(changed.size());
+  std::size_t i = 0;
+  for (const std::string& name : changed) {
+    if (services[i] != nullptr) {
+      note_fail_open(*services[i]);
     } else {
-      slots_.release(names[i]);
-      failing_open_.erase(names[i]);
+      slots_.release(name);
+      failing_open_.erase(name);
     }
-    updates.push_back({label_wire(names[i]), built[i]});  // its only key (see FragmentMap)
+    updates.push_back({label_wire(name), built[i++]});  // its only key (see FragmentMap)
   }
   fragments_ = std::make_shared<const zone::FragmentMap>(fragments_->with(updates));
 }
 
-std::vector<std::shared_ptr<const zone::Zone>> RegistryZone::build_fragments(const Registry& registry,
-                                                                              const std::vector<std::string>& names) {
-  std::vector<std::shared_ptr<const zone::Zone>> built(names.size());
+std::vector<std::shared_ptr<const zone::Zone>> RegistryZone::build_fragments(const std::vector<const Service*>& services) {
+  std::vector<std::shared_ptr<const zone::Zone>> built(services.size());
   auto build = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      if (const Service* service = registry.find(names[i]))
-        built[i] = build_service_records(*service, settings_, slots_).fragment;
+      if (services[i] != nullptr) built[i] = build_service_fragment(*services[i], settings_, slots_);
     }
   };
-  if (names.size() < parallel_build_threshold) {
-    build(0, names.size());
+  if (services.size() < parallel_build_threshold) {
+    build(0, services.size());
     return built;
   }
   // A full rebuild (start-up, a reload that changes the zone settings): the second core
   // builds half. Both only read the registry; RotationSlots locks.
-  const std::size_t half = names.size() / 2;
-  auto other = std::async(std::launch::async, build, half, names.size());
+  const std::size_t half = services.size() / 2;
+  auto other = std::async(std::launch::async, build, half, services.size());
   build(0, half);
   other.get();
   return built;

@@ -38,9 +38,8 @@ class RegistryZone {
   std::shared_ptr<const zone::FragmentMap> fragments_;
   std::set<std::string> failing_open_;  // logged once when entering and leaving
 
-  /// The fragments of `names` (null for services that are gone), in their order.
-  std::vector<std::shared_ptr<const zone::Zone>> build_fragments(const Registry& registry,
-                                                                  const std::vector<std::string>& names);
+  /// The fragments of `services`, in their order (null for null: a service that is gone).
+  std::vector<std::shared_ptr<const zone::Zone>> build_fragments(const std::vector<const Service*>& services);
   void note_fail_open(const Service& service);
 };
 

@@ -8,7 +8,6 @@
 #include "dns/message.hpp"
 #include "zone/zone_builder.hpp"
 
-
 namespace beacon::registry {
 namespace {
 
@@ -74,14 +73,14 @@ class FragmentWriter {
   const std::string& service_name() const { return service_name_; }
 
   /// Gives the rotating RRsets the service's block of slots, in a fixed order, and freezes.
-  ServiceRecords finish(const std::string& service, RotationSlots& slots) {
+  std::shared_ptr<const zone::Zone> finish(const std::string& service, RotationSlots& slots) {
     builder_.add_name(service_name_);
     std::sort(rotated_.begin(), rotated_.end(),
               [](const Rotated& a, const Rotated& b) { return std::tie(a.owner, a.type) < std::tie(b.owner, b.type); });
     const std::uint32_t first = slots.acquire(service, static_cast<std::uint32_t>(rotated_.size()));
     for (std::uint32_t i = 0; i < rotated_.size(); ++i)
       builder_.rotate(rotated_[i].owner, rotated_[i].type, first + i, rotated_[i].cap);
-    return {std::make_shared<const zone::Zone>(builder_.build_fragment())};
+    return std::make_shared<const zone::Zone>(builder_.build_fragment());
   }
 
  private:
@@ -126,7 +125,8 @@ bool is_failing_open(const Service& service, const ZoneSettings& settings) {
                       [&](const auto& entry) { return is_servable(entry.second, settings); });
 }
 
-ServiceRecords build_service_records(const Service& service, const ZoneSettings& settings, RotationSlots& slots) {
+std::shared_ptr<const zone::Zone> build_service_fragment(const Service& service, const ZoneSettings& settings,
+                                                         RotationSlots& slots) {
   FragmentWriter out(service, settings);
   const bool serve_all = is_failing_open(service, settings);
   const std::string tcp_name = service_srv_name(service.name, Protocol::tcp, settings.origin);

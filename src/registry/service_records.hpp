@@ -21,10 +21,6 @@
 
 namespace beacon::registry {
 
-struct ServiceRecords {
-  std::shared_ptr<const zone::Zone> fragment;
-};
-
 /// True if `instance` is handed out in DNS under `settings` (not counting fail_open).
 bool is_servable(const Instance& instance, const ZoneSettings& settings);
 
@@ -36,6 +32,7 @@ std::string service_srv_name(const std::string& service, Protocol protocol, cons
 
 /// Builds the fragment of `service`, its rotating RRsets numbered from the service's block in
 /// `slots`.
-ServiceRecords build_service_records(const Service& service, const ZoneSettings& settings, RotationSlots& slots);
+std::shared_ptr<const zone::Zone> build_service_fragment(const Service& service, const ZoneSettings& settings,
+                                                         RotationSlots& slots);
 
 }  // namespace beacon::registry

@@ -58,17 +58,17 @@ Service service(std::initializer_list<Health> healths) {
 }
 
 /// Records of `type` at `name` in the fragment: -1 if the name does not exist at all.
-int count(const ServiceRecords& records, std::string_view name, std::uint16_t t) {
+int count(const std::shared_ptr<const beacon::zone::Zone>& fragment, std::string_view name, std::uint16_t t) {
   const std::string w = wire(name);
-  const auto* node = records.fragment->find(std::span(reinterpret_cast<const std::uint8_t*>(w.data()), w.size()));
+  const auto* node = fragment->find(std::span(reinterpret_cast<const std::uint8_t*>(w.data()), w.size()));
   if (node == nullptr) return -1;
-  const auto* rrset = records.fragment->rrset(*node, t);
+  const auto* rrset = fragment->rrset(*node, t);
   return rrset == nullptr ? 0 : rrset->record_count;
 }
 
-ServiceRecords build(const Service& s, const ZoneSettings& z) {
+std::shared_ptr<const beacon::zone::Zone> build(const Service& s, const ZoneSettings& z) {
   RotationSlots slots;
-  return build_service_records(s, z, slots);
+  return build_service_fragment(s, z, slots);
 }
 
 }  // namespace
@@ -106,7 +106,7 @@ TEST_CASE("service records: fail_open applies only when no instance is servable"
 }
 
 TEST_CASE("service records: critical instances leave every name; their own name stays (NODATA)") {
-  const ServiceRecords r = build(service({P, W, C}), settings());
+  const auto r = build(service({P, W, C}), settings());
   CHECK(count(r, "web.svc.internal.", type::A) == 2);
   CHECK(count(r, "web.svc.internal.", type::SRV) == 2);
   CHECK(count(r, "_web._tcp.svc.internal.", type::SRV) == 2);
@@ -119,7 +119,7 @@ TEST_CASE("service records: critical instances leave every name; their own name 
   CHECK(count(r, "i3.web.svc.internal.", type::TXT) == 0);
   CHECK(count(r, "i4.web.svc.internal.", type::A) == -1);  // never registered
 
-  const ServiceRecords strict = build(service({P, W, C}), settings(true));
+  const auto strict = build(service({P, W, C}), settings(true));
   CHECK(count(strict, "web.svc.internal.", type::A) == 1);
   CHECK(count(strict, "web.svc.internal.", type::SRV) == 1);
   CHECK(count(strict, "_web._tcp.svc.internal.", type::SRV) == 1);
@@ -127,12 +127,12 @@ TEST_CASE("service records: critical instances leave every name; their own name 
 }
 
 TEST_CASE("service records: an all-critical service is a NODATA node, or answers all with fail_open") {
-  const ServiceRecords closed = build(service({C, C, C}), settings());
+  const auto closed = build(service({C, C, C}), settings());
   CHECK(count(closed, "web.svc.internal.", type::A) == 0);
   CHECK(count(closed, "web.svc.internal.", type::SRV) == 0);
   CHECK(count(closed, "i1.web.svc.internal.", type::A) == 0);
 
-  const ServiceRecords open = build(service({C, C, C}), settings(false, true));
+  const auto open = build(service({C, C, C}), settings(false, true));
   CHECK(count(open, "web.svc.internal.", type::A) == 3);
   CHECK(count(open, "web.svc.internal.", type::SRV) == 3);
   CHECK(count(open, "_web._tcp.svc.internal.", type::SRV) == 3);
@@ -140,11 +140,11 @@ TEST_CASE("service records: an all-critical service is a NODATA node, or answers
   CHECK(count(open, "i1.web.svc.internal.", type::A) == 1);
 
   // fail_open changes nothing while one instance is servable: the critical ones stay out.
-  const ServiceRecords partly = build(service({C, C, P}), settings(false, true));
+  const auto partly = build(service({C, C, P}), settings(false, true));
   CHECK(count(partly, "web.svc.internal.", type::A) == 1);
   CHECK(count(partly, "i1.web.svc.internal.", type::A) == 0);
 
   // only_passing + fail_open: all warning counts as "none servable", so all are served.
-  const ServiceRecords warned = build(service({W, W}), settings(true, true));
+  const auto warned = build(service({W, W}), settings(true, true));
   CHECK(count(warned, "web.svc.internal.", type::A) == 2);
 }

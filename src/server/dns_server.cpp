@@ -23,28 +23,37 @@ typename Protocol::endpoint endpoint_of(const ListenAddress& a) {
   return {asio::ip::make_address(a.address), a.port};
 }
 
-asio::ip::udp::socket open_udp(asio::io_context& io, const ListenAddress& a) {
+/// A UDP socket bound to `a`; `share`: in the SO_REUSEPORT group of the DNS threads.
+asio::ip::udp::socket open_udp(asio::io_context& io, const ListenAddress& a, bool share = true) {
   const auto endpoint = endpoint_of<asio::ip::udp>(a);
   asio::ip::udp::socket socket(io);
   boost::system::error_code ec;
   socket.open(endpoint.protocol(), ec);
   if (!ec && endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) socket.set_option(reuse_port(true), ec);
+  if (!ec && share) socket.set_option(reuse_port(true), ec);
   if (!ec) socket.bind(endpoint, ec);
   if (ec) throw std::runtime_error("cannot listen on " + describe(a, "udp") + ": " + ec.message());
   return socket;
 }
 
-asio::ip::tcp::acceptor open_tcp(asio::io_context& io, const ListenAddress& a) {
+/// A TCP acceptor bound to `a` (TIME_WAIT does not block it); `share` as for open_udp.
+asio::ip::tcp::acceptor bind_tcp(asio::io_context& io, const ListenAddress& a, bool share = true) {
   const auto endpoint = endpoint_of<asio::ip::tcp>(a);
   asio::ip::tcp::acceptor acceptor(io);
   boost::system::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec && endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.set_option(reuse_port(true), ec);
+  if (!ec && share) acceptor.set_option(reuse_port(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + describe(a, "tcp") + ": " + ec.message());
+  return acceptor;
+}
+
+asio::ip::tcp::acceptor open_tcp(asio::io_context& io, const ListenAddress& a) {
+  asio::ip::tcp::acceptor acceptor = bind_tcp(io, a);
+  boost::system::error_code ec;
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + describe(a, "tcp") + ": " + ec.message());
   return acceptor;
 }
@@ -55,22 +64,8 @@ asio::ip::tcp::acceptor open_tcp(asio::io_context& io, const ListenAddress& a) {
 /// proves nobody holds the port (UDP and TCP); the group binds right after.
 void check_port_free(const ListenAddress& a) {
   asio::io_context io;
-  boost::system::error_code ec;
-  {
-    const auto endpoint = endpoint_of<asio::ip::udp>(a);
-    asio::ip::udp::socket probe(io);
-    probe.open(endpoint.protocol(), ec);
-    if (!ec && endpoint.address().is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
-    if (!ec) probe.bind(endpoint, ec);
-    if (ec) throw std::runtime_error("cannot listen on " + describe(a, "udp") + ": " + ec.message());
-  }
-  const auto endpoint = endpoint_of<asio::ip::tcp>(a);
-  asio::ip::tcp::acceptor probe(io);
-  probe.open(endpoint.protocol(), ec);
-  if (!ec && endpoint.address().is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);  // TIME_WAIT is no owner
-  if (!ec) probe.bind(endpoint, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + describe(a, "tcp") + ": " + ec.message());
+  open_udp(io, a, false);
+  bind_tcp(io, a, false);
 }
 
 }  // namespace

@@ -95,9 +95,9 @@ class Zone {
   explicit Zone(const Parts& parts);
 
   std::unique_ptr<std::uint64_t[]> storage_;  // every array below, 8-aligned
-  Node* nodes_ = nullptr;                     // mutable only while ZoneBuilder finishes it
+  const Node* nodes_ = nullptr;
   const RRset* rrsets_ = nullptr;
-  Record* records_ = nullptr;
+  const Record* records_ = nullptr;
   const std::uint8_t* blob_ = nullptr;
   const std::uint32_t* slots_ = nullptr;
   const std::uint8_t* negative_soa_ = nullptr;

@@ -26,6 +26,15 @@ std::size_t name_length_in(Bytes rdata, std::size_t offset) {
   return i < rdata.size() ? i + 1 - offset : 0;
 }
 
+/// Files `index` in an open-addressing table of `index + 1` entries (0: empty) whose size is
+/// a power of two, probing linearly from the hash.
+void insert_slot(std::vector<std::uint32_t>& table, std::uint64_t hash, std::uint32_t index) {
+  const std::size_t mask = table.size() - 1;
+  std::size_t s = hash & mask;
+  while (table[s] != 0) s = (s + 1) & mask;
+  table[s] = index + 1;
+}
+
 std::uint16_t srv_priority(Bytes rdata) { return rdata.size() >= 2 ? dns::read_u16(rdata.data()) : 0; }
 
 /// Stores each distinct record tail once: a service's SRV records appear under both
@@ -93,22 +102,30 @@ std::uint32_t ZoneBuilder::intern_ref(NameRef ref) {
   if (index_.size() < 2 * (names_.size() + 1)) {
     // Keep the table at most half full.
     index_.assign(std::bit_ceil(std::max<std::size_t>(16, 4 * (names_.size() + 1))), 0);
-    const std::size_t mask = index_.size() - 1;
-    for (std::uint32_t i = 0; i < names_.size(); ++i) {
-      std::size_t s = names_[i].hash & mask;
-      while (index_[s] != 0) s = (s + 1) & mask;
-      index_[s] = i + 1;
-    }
+    for (std::uint32_t i = 0; i < names_.size(); ++i) insert_slot(index_, names_[i].hash, i);
   }
+  const std::size_t slot = slot_of(name, ref.hash);
+  if (index_[slot] == 0) {
+    names_.push_back(ref);
+    index_[slot] = static_cast<std::uint32_t>(names_.size());
+  }
+  return index_[slot] - 1;
+}
+
+std::size_t ZoneBuilder::slot_of(std::string_view name, std::uint64_t hash) const {
   const std::size_t mask = index_.size() - 1;
-  std::size_t s = ref.hash & mask;
+  std::size_t s = hash & mask;
   for (; index_[s] != 0; s = (s + 1) & mask) {
     const NameRef& known = names_[index_[s] - 1];
-    if (known.hash == ref.hash && view(known) == name) return index_[s] - 1;
+    if (known.hash == hash && view(known) == name) break;
   }
-  names_.push_back(ref);
-  index_[s] = static_cast<std::uint32_t>(names_.size());
-  return index_[s] - 1;
+  return s;
+}
+
+std::uint32_t ZoneBuilder::node_of(std::string_view lower_name, std::span<const std::uint32_t> rank) const {
+  if (index_.empty()) return no_node;
+  const std::uint32_t entry = index_[slot_of(lower_name, dns::hash_lower_name(bytes(lower_name)))];
+  return entry == 0 ? no_node : rank[entry - 1];
 }
 
 void ZoneBuilder::add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, std::string_view rdata) {
@@ -217,6 +234,17 @@ Zone ZoneBuilder::assemble(bool with_apex) {
     return std::pair(rank[a.owner], a.type) < std::pair(rank[b.owner], b.type);
   });
 
+  Zone::Parts parts = write_parts(nodes, rank, sorted);
+  // Hash index at most half full, so probes stay short.
+  parts.slots.assign(std::bit_ceil(std::max<std::size_t>(16, parts.nodes.size() * 2)), 0);
+  for (std::uint32_t i = 0; i < parts.nodes.size(); ++i) insert_slot(parts.slots, parts.nodes[i].hash, i);
+  link(parts, rank);
+  if (with_apex) set_negative_soa(parts);
+  return Zone(parts);
+}
+
+Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::span<const std::uint32_t> rank,
+                                     std::span<const std::uint32_t> sorted) const {
   Zone::Parts parts;
   parts.apex_node = no_node;
   std::size_t rrset_count = 0;
@@ -280,40 +308,27 @@ Zone ZoneBuilder::assemble(bool with_apex) {
     node.rrset_count = static_cast<std::uint16_t>(parts.rrsets.size() - node.first_rrset);
     parts.nodes.push_back(node);
   }
+  return parts;
+}
 
-  // Hash index at most half full, so probes stay short.
-  const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, parts.nodes.size() * 2));
-  parts.slots.assign(slots, 0);
-  for (std::uint32_t i = 0; i < parts.nodes.size(); ++i) {
-    std::size_t s = parts.nodes[i].hash & (slots - 1);
-    while (parts.slots[s] != 0) s = (s + 1) & (slots - 1);
-    parts.slots[s] = i + 1;
-  }
-
-  if (with_apex) set_negative_soa(parts);
-  Zone zone(parts);
-
-  // Wildcard flags and record targets need the index.
-  for (std::uint32_t i = 0; i < zone.node_count_; ++i) {
-    const auto name = zone.name(zone.nodes_[i]);
+void ZoneBuilder::link(Zone::Parts& parts, std::span<const std::uint32_t> rank) const {
+  for (const Node& n : parts.nodes) {
+    const std::string_view name(reinterpret_cast<const char*>(parts.blob.data()) + n.name_offset, n.name_length);
     if (name.size() > 2 && name[0] == 1 && name[1] == '*') {
-      const Node* parent = zone.find(name.subspan(2));
-      if (parent != nullptr) zone.nodes_[parent - zone.nodes_].has_wildcard_child = true;
+      const std::uint32_t parent = node_of(name.substr(2), rank);
+      if (parent != no_node) parts.nodes[parent].has_wildcard_child = true;
     }
   }
-  std::array<std::uint8_t, 255> target_lower;
-  for (Record& rec : std::span(zone.records_, zone.record_count_)) {
+  std::array<char, 255> target_lower;
+  for (Record& rec : parts.records) {
     if (rec.target_in_tail == no_target) continue;
-    const auto tail = zone.tail(rec);
+    const Bytes tail(parts.blob.data() + rec.tail_offset, rec.tail_length);
     const std::size_t length = name_length_in(tail, rec.target_in_tail);
     if (length == 0 || length > target_lower.size())
       throw ZoneError("malformed name in RDATA in zone " + text(origin_lower_));
-    dns::to_lower(tail.subspan(rec.target_in_tail, length), target_lower.data());
-    const Node* node = zone.find({target_lower.data(), length});
-    if (node != nullptr) rec.target_node = static_cast<std::uint32_t>(node - zone.nodes_);
+    dns::to_lower(tail.subspan(rec.target_in_tail, length), reinterpret_cast<std::uint8_t*>(target_lower.data()));
+    rec.target_node = node_of({target_lower.data(), length}, rank);
   }
-
-  return zone;
 }
 
 }  // namespace beacon::zone

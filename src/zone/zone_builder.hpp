@@ -90,11 +90,20 @@ class ZoneBuilder {
   std::uint32_t intern(std::string_view name, const char* what);
   /// The index of the name at `ref` (already lower-cased in bytes_), adding it if new.
   std::uint32_t intern_ref(NameRef ref);
+  /// The slot of index_ holding `name`, or the empty one where it would go.
+  std::size_t slot_of(std::string_view name, std::uint64_t hash) const;
+  /// The node (its position in the zone, from `rank`) of a lower-cased name, or no_node.
+  std::uint32_t node_of(std::string_view lower_name, std::span<const std::uint32_t> rank) const;
   /// Gives every ancestor of a name below the origin (the origin too for a full zone) a name
   /// of its own: empty non-terminals exist (RFC 4592 §2.2.2).
   void add_ancestors(bool with_apex);
   void check_cnames(std::span<const std::uint32_t> sorted) const;
   Zone assemble(bool with_apex);
+  /// Nodes, RRsets, records and the blob, in node order (`nodes`: name indices by rank).
+  Zone::Parts write_parts(std::span<const std::uint32_t> nodes, std::span<const std::uint32_t> rank,
+                          std::span<const std::uint32_t> sorted) const;
+  /// Wildcard flags on parents, and the node each record's target names.
+  void link(Zone::Parts& parts, std::span<const std::uint32_t> rank) const;
   void set_negative_soa(Zone::Parts& parts) const;
 
   std::string origin_lower_;
