@@ -42,9 +42,9 @@ std::string rfc3339(TimePoint t) {
   return out;
 }
 
-json::object instance_json(const std::string& service, const registry::Instance& i) {
+json::object instance_json(const std::string& service, const std::string& id, const registry::Instance& i) {
   json::object o = registry::to_json(i.registration);
-  o["id"] = i.id;
+  o["id"] = id;
   o["service"] = service;
   o["health"] = registry::health_name(i.health());
   o["registered_at"] = rfc3339(i.registered_at);
@@ -225,7 +225,7 @@ void Api::put_instance(const Request& request, const std::string& service, const
   const auto& instance = writer_.registry().find(service)->instances.at(id);
   const bool created = *outcome == registry::PutOutcome::created;
   const status code = created ? status::created : status::ok;
-  Response accepted = json_response(code, instance_json(service, instance));
+  Response accepted = json_response(code, instance_json(service, id, instance));
   accepted.set(bhttp::field::location, "/v1/services/" + service + "/instances/" + id);
   reply_after_commit(std::move(accepted), std::move(reply), [service, id, created] {
     log::info(created ? "instance_registered" : "instance_replaced", {{"service", service}, {"instance", id}});
@@ -249,7 +249,7 @@ void Api::heartbeat(const Request& request, const std::string& service, const st
   auto outcome = writer_.registry().heartbeat(service, id, status_update);
   if (!outcome) return reply(refusal_response(outcome.error()));
   const auto& instance = writer_.registry().find(service)->instances.at(id);
-  reply_after_commit(json_response(status::ok, instance_json(service, instance)), std::move(reply));
+  reply_after_commit(json_response(status::ok, instance_json(service, id, instance)), std::move(reply));
 }
 
 void Api::delete_instance(const std::string& service, const std::string& id, Reply reply) {
@@ -287,7 +287,7 @@ Response Api::show_service(const std::string& name) const {
   const registry::Service* service = writer_.registry().find(name);
   if (service == nullptr) return error_response(status::not_found, "no service " + name, "service");
   json::array instances;
-  for (const auto& [id, instance] : service->instances) instances.push_back(instance_json(name, instance));
+  for (const auto& [id, instance] : service->instances) instances.push_back(instance_json(name, id, instance));
   return json_response(status::ok, json::object{{"name", name},
                                                 {"created_at", rfc3339(service->created_at)},
                                                 {"fail_open", fails_open_(name)},

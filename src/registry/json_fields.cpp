@@ -42,4 +42,13 @@ std::optional<Refusal> read_duration(const json::object& body, const char* key, 
   return std::nullopt;
 }
 
+std::optional<Refusal> read_duration(const json::object& body, const char* key, std::chrono::milliseconds min,
+                                     std::chrono::milliseconds max, CompactOptional<std::chrono::milliseconds>& out,
+                                     const std::string& prefix) {
+  std::optional<std::chrono::milliseconds> d;
+  auto refusal = read_duration(body, key, min, max, d, prefix);
+  if (d) out = *d;
+  return refusal;
+}
+
 }  // namespace beacon::registry

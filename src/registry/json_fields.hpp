@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "registry/compact_optional.hpp"
 #include "registry/refusal.hpp"
 
 namespace beacon::registry {
@@ -19,6 +20,9 @@ std::optional<Refusal> read_integer(const boost::json::object& body, const char*
 /// A duration given as a string ("15s") or integer seconds, in [min, max].
 std::optional<Refusal> read_duration(const boost::json::object& body, const char* key, std::chrono::milliseconds min,
                                      std::chrono::milliseconds max, std::optional<std::chrono::milliseconds>& out,
+                                     const std::string& prefix);
+std::optional<Refusal> read_duration(const boost::json::object& body, const char* key, std::chrono::milliseconds min,
+                                     std::chrono::milliseconds max, CompactOptional<std::chrono::milliseconds>& out,
                                      const std::string& prefix);
 
 }  // namespace beacon::registry

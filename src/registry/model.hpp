@@ -12,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "registry/check_spec.hpp"
+#include "registry/compact_optional.hpp"
 #include "registry/heap_optional.hpp"
 
 namespace beacon::registry {
@@ -34,17 +35,19 @@ struct IpAddress {
 /// What a client registers: everything of an instance except its identity and health.
 /// Every field is validated (registry/registration_codec.hpp) before it gets here.
 struct Registration {
+  // Ordered large to small: one Registration per instance, a million of them at the
+  // registry's design size.
   std::vector<IpAddress> addresses;
-  std::uint16_t port = 0;
-  Protocol protocol = Protocol::tcp;
   std::vector<std::string> tags;                            // DNS labels, lower case, unique
   std::vector<std::pair<std::string, std::string>> meta;    // sorted by key
+  CompactOptional<std::chrono::milliseconds> ttl;           // heartbeat TTL
+  CompactOptional<std::chrono::milliseconds> deregister_after;
+  HeapOptional<CheckSpec> check;                            // active health check
+  CompactOptional<std::uint32_t> dns_ttl;                   // seconds
+  std::uint16_t port = 0;
   std::uint16_t weight = 1;
   std::uint16_t priority = 0;
-  std::optional<std::chrono::milliseconds> ttl;             // heartbeat TTL
-  std::optional<std::chrono::milliseconds> deregister_after;
-  std::optional<std::uint32_t> dns_ttl;                     // seconds
-  HeapOptional<CheckSpec> check;                            // active health check
+  Protocol protocol = Protocol::tcp;
   bool operator==(const Registration&) const = default;
 };
 
@@ -65,18 +68,18 @@ struct CheckResult {
   TimePoint checked_at{};
 };
 
+/// An instance of a service. Its id is its key in Service::instances (not repeated here).
 struct Instance {
-  std::string id;
   Registration registration;
   TimePoint registered_at{};
   TimePoint last_heartbeat{};
+  HeapOptional<CheckState> check;      // present when the registration has a check
+  CompactOptional<TimePoint> critical_since;
+  // Where the registry's deadline index holds this instance (see Registry::index).
+  CompactOptional<TimePoint> ttl_due;         // last_heartbeat + ttl, while not lapsed
+  CompactOptional<TimePoint> deregister_due;  // critical_since + deregister_after
   Health reported = Health::passing;   // the status the last heartbeat carried
   bool ttl_expired = false;
-  HeapOptional<CheckState> check;      // present when the registration has a check
-  std::optional<TimePoint> critical_since;
-  // Where the registry's deadline index holds this instance (see Registry::index).
-  std::optional<TimePoint> ttl_due;         // last_heartbeat + ttl, while not lapsed
-  std::optional<TimePoint> deregister_due;  // critical_since + deregister_after
 
   /// The worst of what the heartbeats, their TTL and the active check say.
   Health health() const {

@@ -30,7 +30,6 @@ void Registry::load() {
   }
   store_.for_each_instance([&](StoredInstance&& row) {
     Instance instance;
-    instance.id = row.id;
     instance.registration = std::move(row.registration);
     instance.registered_at = row.registered_at;
     instance.last_heartbeat = now;
@@ -81,7 +80,6 @@ Expected<PutOutcome, Refusal> Registry::put_instance(const std::string& service,
   const auto existing = s.instances.find(id);
   const bool is_new = existing == s.instances.end();
   Instance instance;
-  instance.id = id;
   instance.registration = std::move(r);
   instance.last_heartbeat = now;
   instance.registered_at = is_new ? now : existing->second.registered_at;
@@ -98,9 +96,9 @@ Expected<PutOutcome, Refusal> Registry::put_instance(const std::string& service,
   if (instance.health() != Health::critical) instance.critical_since.reset();
   else if (!instance.critical_since) instance.critical_since = now;
   staged_.push_back(StoredInstance{service, id, instance.registration, instance.registered_at});
-  if (!is_new) unindex(service, existing->second);
+  if (!is_new) unindex(service, id, existing->second);
   Instance& stored = s.instances[id] = std::move(instance);
-  index(service, stored);
+  index(service, id, stored);
   if (is_new) ++instance_count_;
   return is_new ? PutOutcome::created : PutOutcome::replaced;
 }
@@ -115,8 +113,8 @@ Expected<Unit, Refusal> Registry::heartbeat(const std::string& service, const st
   instance.last_heartbeat = clock_.now();
   instance.ttl_expired = false;
   if (status) instance.reported = *status;
-  note_health(service, instance, before, "heartbeat");
-  index(service, instance);
+  note_health(service, id, instance, before, "heartbeat");
+  index(service, id, instance);
   return Unit{};
 }
 
@@ -151,19 +149,20 @@ void Registry::apply_check_results(const std::vector<CheckResult>& results) {
     check.status = result.status;
     check.output = result.output;
     check.last_check = result.checked_at;
-    note_health(result.service, instance->second, before, "check");
-    index(result.service, instance->second);
+    note_health(result.service, result.id, instance->second, before, "check");
+    index(result.service, result.id, instance->second);
   }
 }
 
-void Registry::note_health(const std::string& service, Instance& instance, Health before, const char* reason) {
+void Registry::note_health(const std::string& service, const std::string& id, Instance& instance, Health before,
+                           const char* reason) {
   const Health now = instance.health();
   if (now == Health::critical && !instance.critical_since) instance.critical_since = clock_.now();
   if (now != Health::critical) instance.critical_since.reset();
   if (now == before) return;
   std::string why = reason;
   if (instance.check && std::string_view(reason) == "check") why += ": " + instance.check->output;
-  log::info("health_changed", {{"service", service}, {"instance", instance.id}, {"from", health_name(before)},
+  log::info("health_changed", {{"service", service}, {"instance", id}, {"from", health_name(before)},
                                {"to", health_name(now)}, {"reason", why}});
   changed_.insert(service);
 }
@@ -177,8 +176,8 @@ void Registry::expire() {
     instance.ttl_expired = true;
     // Critical since the TTL ran out, not since this sweep noticed.
     if (!instance.critical_since) instance.critical_since = *instance.ttl_due;
-    note_health(service, instance, before, "heartbeat ttl lapsed");
-    index(service, instance);  // leaves the TTL index, may enter the deregistration one
+    note_health(service, id, instance, before, "heartbeat ttl lapsed");
+    index(service, id, instance);  // leaves the TTL index, may enter the deregistration one
   }
   while (!deregister_deadlines_.empty() && deregister_deadlines_.begin()->first <= now) {
     const auto [service, id] = deregister_deadlines_.begin()->second;
@@ -188,32 +187,32 @@ void Registry::expire() {
   }
 }
 
-void Registry::index(const std::string& service, Instance& instance) {
-  unindex(service, instance);
+void Registry::index(const std::string& service, const std::string& id, Instance& instance) {
+  unindex(service, id, instance);
   const auto& r = instance.registration;
   instance.ttl_due.reset();
   instance.deregister_due.reset();
   if (r.ttl && !instance.ttl_expired) {
     instance.ttl_due = instance.last_heartbeat + *r.ttl;
-    ttl_deadlines_.insert({*instance.ttl_due, {service, instance.id}});
+    ttl_deadlines_.insert({*instance.ttl_due, {service, id}});
   }
   if (r.deregister_after && instance.critical_since) {
     instance.deregister_due = *instance.critical_since + *r.deregister_after;
-    deregister_deadlines_.insert({*instance.deregister_due, {service, instance.id}});
+    deregister_deadlines_.insert({*instance.deregister_due, {service, id}});
   }
 }
 
-void Registry::unindex(const std::string& service, const Instance& instance) {
-  if (instance.ttl_due) ttl_deadlines_.erase({*instance.ttl_due, {service, instance.id}});
-  if (instance.deregister_due) deregister_deadlines_.erase({*instance.deregister_due, {service, instance.id}});
+void Registry::unindex(const std::string& service, const std::string& id, const Instance& instance) {
+  if (instance.ttl_due) ttl_deadlines_.erase({*instance.ttl_due, {service, id}});
+  if (instance.deregister_due) deregister_deadlines_.erase({*instance.deregister_due, {service, id}});
 }
 
 void Registry::index_service(const std::string& service, bool add) {
   const auto it = services_.find(service);
   if (it == services_.end()) return;
   for (auto& [id, instance] : it->second.instances) {
-    if (add) index(service, instance);
-    else unindex(service, instance);
+    if (add) index(service, id, instance);
+    else unindex(service, id, instance);
   }
 }
 
@@ -236,7 +235,7 @@ void Registry::erase_instance(const std::string& service, const std::string& id)
   Service& s = service_for_write(service);
   const auto it = s.instances.find(id);
   if (it == s.instances.end()) return;
-  unindex(service, it->second);
+  unindex(service, id, it->second);
   s.instances.erase(it);
   --instance_count_;
 }

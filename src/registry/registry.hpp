@@ -64,13 +64,14 @@ class Registry {
   void touch(const std::string& service);
   Service& service_for_write(const std::string& service);
   void erase_instance(const std::string& service, const std::string& id);
-  void note_health(const std::string& service, Instance& instance, Health before, const char* reason);
+  void note_health(const std::string& service, const std::string& id, Instance& instance, Health before,
+                   const char* reason);
   std::optional<Refusal> check_conflicts(const std::string& service, const std::string& id, const Registration& r) const;
   void recount();
   /// Files the instance's TTL and deregistration deadlines in the index, replacing old ones,
   /// so expire() costs what expires, not the size of the registry.
-  void index(const std::string& service, Instance& instance);
-  void unindex(const std::string& service, const Instance& instance);
+  void index(const std::string& service, const std::string& id, Instance& instance);
+  void unindex(const std::string& service, const std::string& id, const Instance& instance);
   void index_service(const std::string& service, bool add);
 
   Store& store_;

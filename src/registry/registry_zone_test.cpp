@@ -25,8 +25,13 @@ ZoneSettings settings(std::uint16_t max_answers = 8) {
   return s;
 }
 
-Instance instance(const std::string& id, const std::string& address, std::optional<std::uint32_t> dns_ttl = {}) {
-  Instance i;
+struct NewInstance {
+  std::string id;
+  Registration registration;
+};
+
+NewInstance instance(const std::string& id, const std::string& address, std::optional<std::uint32_t> dns_ttl = {}) {
+  NewInstance i;
   i.id = id;
   i.registration.addresses.push_back(*parse_ip(address));
   i.registration.port = 8080;
@@ -44,7 +49,7 @@ struct Fixture {
 
   explicit Fixture(ZoneSettings s = settings()) : zone(std::move(s)) {}
 
-  void add(const std::string& service, const Instance& i) {
+  void add(const std::string& service, const NewInstance& i) {
     REQUIRE(registry.put_instance(service, i.id, i.registration).has_value());
   }
   test::TestServer server() {

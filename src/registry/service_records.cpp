@@ -133,7 +133,7 @@ std::shared_ptr<const zone::Zone> build_service_fragment(const Service& service,
   const std::string udp_name = service_srv_name(service.name, Protocol::udp, settings.origin);
   for (const auto& [id, instance] : service.instances) {
     const bool served = serve_all || is_servable(instance, settings);
-    const std::string instance_name = prepend(instance.id, out.service_name());
+    const std::string instance_name = prepend(id, out.service_name());
     out.add_instance(instance_name, instance, served);
     if (!served) continue;
     const Registration& r = instance.registration;

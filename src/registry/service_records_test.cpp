@@ -32,9 +32,8 @@ ZoneSettings settings(bool only_passing = false, bool fail_open = false) {
 }
 
 /// An instance at 10.0.0.<n>:80 tagged "blue" whose health comes from its active check.
-Instance instance(const std::string& id, std::uint8_t n, Health check) {
+Instance instance(std::uint8_t n, Health check) {
   Instance i;
-  i.id = id;
   IpAddress ip;
   ip.bytes = {10, 0, 0, n};
   i.registration.addresses.push_back(ip);
@@ -50,8 +49,7 @@ Service service(std::initializer_list<Health> healths) {
   s.name = "web";
   std::uint8_t n = 1;
   for (Health h : healths) {
-    Instance i = instance("i" + std::to_string(n), n, h);
-    s.instances.emplace(i.id, std::move(i));
+    s.instances.emplace("i" + std::to_string(n), instance(n, h));
     ++n;
   }
   return s;
@@ -74,7 +72,7 @@ std::shared_ptr<const beacon::zone::Zone> build(const Service& s, const ZoneSett
 }  // namespace
 
 TEST_CASE("service records: is_servable serves passing and warning, only passing with only_passing") {
-  Instance i = instance("a", 1, P);
+  Instance i = instance(1, P);
   CHECK(is_servable(i, settings()));
   CHECK(is_servable(i, settings(true)));
   i.check->status = W;
