@@ -23,6 +23,13 @@ T* place(std::uint64_t*& at, const std::vector<T>& from) {
   return out;
 }
 
+/// Records as served: RRsets with equal records share them in the zone's array.
+std::uint32_t count_records(const std::vector<RRset>& rrsets) {
+  std::uint32_t count = 0;
+  for (const RRset& set : rrsets) count += set.record_count;
+  return count;
+}
+
 }  // namespace
 
 Zone::Zone(const Parts& parts)
@@ -31,7 +38,7 @@ Zone::Zone(const Parts& parts)
           words<std::uint32_t>(parts.slots.size()) + words<std::uint8_t>(parts.blob.size()) +
           words<std::uint8_t>(parts.negative_soa.size()))),
       node_count_(static_cast<std::uint32_t>(parts.nodes.size())),
-      record_count_(static_cast<std::uint32_t>(parts.records.size())),
+      record_count_(count_records(parts.rrsets)),
       slot_mask_(static_cast<std::uint32_t>(parts.slots.size() - 1)),
       negative_soa_size_(static_cast<std::uint32_t>(parts.negative_soa.size())),
       apex_node_(parts.apex_node),
@@ -50,7 +57,7 @@ const Node* Zone::find(std::span<const std::uint8_t> lower_name, std::uint64_t h
     const std::uint32_t slot = slots_[i];
     if (slot == 0) return nullptr;
     const Node& n = nodes_[slot - 1];
-    if (n.hash == hash && n.name_length == lower_name.size() &&
+    if (n.hash == static_cast<std::uint32_t>(hash) && n.name_length == lower_name.size() &&
         std::memcmp(blob_ + n.name_offset, lower_name.data(), lower_name.size()) == 0) {
       return &n;
     }

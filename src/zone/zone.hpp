@@ -47,7 +47,7 @@ struct Node {
   bool has_wildcard_child;     // "*.<this name>" exists
   std::uint32_t first_rrset;
   std::uint16_t rrset_count;   // 0 for an empty non-terminal
-  std::uint64_t hash;
+  std::uint32_t hash;          // the low half of hash_lower_name()
 };
 
 class Zone {

@@ -37,38 +37,82 @@ void insert_slot(std::vector<std::uint32_t>& table, std::uint64_t hash, std::uin
 
 std::uint16_t srv_priority(Bytes rdata) { return rdata.size() >= 2 ? dns::read_u16(rdata.data()) : 0; }
 
-/// Stores each distinct record tail once: a service's SRV records appear under both
-/// `<service>` and `_<service>._tcp`, its addresses under the service and each instance.
-class TailTable {
- public:
-  TailTable(std::vector<std::uint8_t>& blob, std::size_t expected)
-      : blob_(blob), slots_(std::bit_ceil(std::max<std::size_t>(16, expected * 2))) {}
+}  // namespace
 
-  /// The offset of `tail` in the blob, appending it if it is new.
-  std::uint32_t place(Bytes tail) {
-    const std::size_t mask = slots_.size() - 1;
-    const std::string_view key(reinterpret_cast<const char*>(tail.data()), tail.size());
-    for (std::size_t i = std::hash<std::string_view>{}(key) & mask;; i = (i + 1) & mask) {
-      Entry& e = slots_[i];
-      if (e.length == 0) {
-        e = {static_cast<std::uint32_t>(blob_.size()), static_cast<std::uint32_t>(tail.size())};
-        blob_.insert(blob_.end(), tail.begin(), tail.end());
-        return e.offset;
-      }
-      if (e.length == tail.size() && std::memcmp(blob_.data() + e.offset, tail.data(), tail.size()) == 0) return e.offset;
+/// Keeps runs of T in one array, each distinct run once: placing a run equal to one already
+/// there (or to a remembered part of one) returns the earlier run's offset. The registry holds
+/// a hundred thousand small zones, so what a service repeats is worth sharing: its SRV records
+/// under both `<service>` and `_<service>._tcp` (tails and record runs), its addresses under
+/// the service and each instance, and its instance names, which its SRV targets already spell.
+template <typename T>
+class RunTable {
+  static_assert(std::has_unique_object_representations_v<T>, "runs are hashed and compared as bytes");
+
+ public:
+  explicit RunTable(std::vector<T>& store) : store_(store), slots_(64) {}
+
+  /// The offset of `run` in the store, appending it if no equal run is known.
+  std::uint32_t place(std::span<const T> run) {
+    Entry& e = slot_of(run);
+    if (e.length == 0) {
+      e = {static_cast<std::uint32_t>(store_.size()), static_cast<std::uint32_t>(run.size())};
+      store_.insert(store_.end(), run.begin(), run.end());
+      grow_if_full();
+      return static_cast<std::uint32_t>(store_.size() - run.size());
     }
+    return e.offset;
+  }
+
+  /// Makes the run at [offset, offset + length) of the store findable by place().
+  void remember(std::uint32_t offset, std::uint32_t length) {
+    Entry& e = slot_of({store_.data() + offset, length});
+    if (e.length != 0) return;
+    e = {offset, length};
+    grow_if_full();
   }
 
  private:
   struct Entry {
     std::uint32_t offset = 0;
-    std::uint32_t length = 0;  // 0: empty (a tail is at least 10 bytes)
+    std::uint32_t length = 0;  // 0: empty (runs are never empty)
   };
-  std::vector<std::uint8_t>& blob_;
+
+  static std::size_t hash(std::span<const T> run) {
+    return std::hash<std::string_view>{}({reinterpret_cast<const char*>(run.data()), run.size_bytes()});
+  }
+
+  Entry& slot_of(std::span<const T> run) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash(run) & mask;; i = (i + 1) & mask) {
+      Entry& e = slots_[i];
+      if (e.length == 0) return e;
+      if (e.length == run.size() && std::memcmp(store_.data() + e.offset, run.data(), run.size_bytes()) == 0) return e;
+    }
+  }
+
+  // At most half full, so probes stay short.
+  void grow_if_full() {
+    if (2 * ++used_ <= slots_.size()) return;
+    std::vector<Entry> old(2 * slots_.size());
+    old.swap(slots_);
+    for (const Entry& e : old) {
+      if (e.length != 0) slot_of({store_.data() + e.offset, e.length}) = e;
+    }
+  }
+
+  std::vector<T>& store_;
   std::vector<Entry> slots_;
+  std::size_t used_ = 0;
 };
 
-}  // namespace
+/// Records names of the blob, and each of their parent names (a suffix from a label on), for
+/// sharing.
+static void remember_name_and_parents(RunTable<std::uint8_t>& table, const std::vector<std::uint8_t>& blob,
+                               std::uint32_t offset, std::size_t length) {
+  for (std::size_t i = 0; i < length; i += blob[offset + i] + 1u) {
+    table.remember(static_cast<std::uint32_t>(offset + i), static_cast<std::uint32_t>(length - i));
+  }
+}
 
 ZoneBuilder::ZoneBuilder(std::string_view origin) : origin_lower_(origin.size(), '\0') {
   dns::to_lower(bytes(origin), reinterpret_cast<std::uint8_t*>(origin_lower_.data()));
@@ -257,9 +301,10 @@ Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::
   for (const std::uint32_t n : nodes) blob_bound += names_[n].length;
   parts.nodes.reserve(nodes.size());
   parts.rrsets.reserve(rrset_count);
-  parts.records.reserve(sorted.size());
-  parts.blob.reserve(blob_bound);  // never exceeded: TailTable's offsets stay valid
-  TailTable tails(parts.blob, sorted.size());
+  parts.blob.reserve(blob_bound);
+  RunTable<std::uint8_t> blob(parts.blob);
+  std::vector<Record> records;  // each RRset's, before equal runs are shared
+  records.reserve(sorted.size());
   std::array<std::uint8_t, 10 + 65535> tail_buffer;
   auto rotation = rotations_.begin();
 
@@ -267,12 +312,10 @@ Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::
   for (const std::uint32_t name : nodes) {
     const std::string_view owner = view(names_[name]);
     Node node{};
-    node.name_offset = static_cast<std::uint32_t>(parts.blob.size());
     node.name_length = names_[name].length;
     node.label_count = static_cast<std::uint8_t>(dns::count_labels(bytes(owner)));
-    node.hash = names_[name].hash;
+    node.hash = static_cast<std::uint32_t>(names_[name].hash);
     node.first_rrset = static_cast<std::uint32_t>(parts.rrsets.size());
-    parts.blob.insert(parts.blob.end(), owner.begin(), owner.end());
     if (owner == origin_lower_) parts.apex_node = static_cast<std::uint32_t>(parts.nodes.size());
 
     while (next < sorted.size() && records_[sorted[next]].owner == name) {
@@ -282,7 +325,7 @@ Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::
       std::uint32_t ttl = records_[sorted[next]].ttl;
       while (end < sorted.size() && records_[sorted[end]].type == type && records_[sorted[end]].owner == name)
         ttl = std::min(ttl, records_[sorted[end++]].ttl);
-      RRset set{type, static_cast<std::uint16_t>(end - next), static_cast<std::uint32_t>(parts.records.size()), ttl,
+      RRset set{type, static_cast<std::uint16_t>(end - next), static_cast<std::uint32_t>(records.size()), ttl,
                 no_rotation, 0};
       while (rotation != rotations_.end() && std::pair(rank[rotation->owner], rotation->type) < std::pair(rank[name], type))
         ++rotation;
@@ -301,14 +344,53 @@ Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::
         dns::write_u16(tail_buffer.data() + 8, r.rdata_length);
         std::memcpy(tail_buffer.data() + 10, rdata(r).data(), r.rdata_length);
         const std::size_t length = 10u + r.rdata_length;
-        parts.records.push_back({tails.place({tail_buffer.data(), length}), static_cast<std::uint16_t>(length),
-                                 target == no_target ? no_target : static_cast<std::uint16_t>(10 + target), no_node});
+        records.push_back({blob.place({tail_buffer.data(), length}), static_cast<std::uint16_t>(length),
+                           target == no_target ? no_target : static_cast<std::uint16_t>(10 + target), no_node});
       }
     }
     node.rrset_count = static_cast<std::uint16_t>(parts.rrsets.size() - node.first_rrset);
     parts.nodes.push_back(node);
   }
+  place_names(parts, blob, records, nodes);
+  share_record_runs(parts, records);
   return parts;
+}
+
+void ZoneBuilder::place_names(Zone::Parts& parts, RunTable<std::uint8_t>& blob, std::span<const Record> records,
+                              std::span<const std::uint32_t> nodes) const {
+  // Names the RDATA already spells (SRV, NS, MX, CNAME targets) are not stored again, nor is
+  // a parent whose child is stored: longest names first, each remembered with its parents.
+  for (const Record& r : records) {
+    if (r.target_in_tail == no_target) continue;
+    const std::size_t length = name_length_in({parts.blob.data() + r.tail_offset, r.tail_length}, r.target_in_tail);
+    if (length != 0) remember_name_and_parents(blob, parts.blob, r.tail_offset + r.target_in_tail, length);
+  }
+  std::vector<std::uint32_t> by_length(nodes.size());
+  for (std::uint32_t i = 0; i < by_length.size(); ++i) by_length[i] = i;
+  std::stable_sort(by_length.begin(), by_length.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return parts.nodes[a].name_length > parts.nodes[b].name_length; });
+  for (const std::uint32_t i : by_length) {
+    Node& node = parts.nodes[i];
+    node.name_offset = blob.place(bytes(view(names_[nodes[i]])));
+    remember_name_and_parents(blob, parts.blob, node.name_offset, node.name_length);
+  }
+}
+
+void ZoneBuilder::share_record_runs(Zone::Parts& parts, std::span<const Record> records) {
+  // Largest RRsets first, each of their records remembered on its own, so a one-record RRset
+  // (an instance's address) finds its record inside a larger one (the service's addresses).
+  std::vector<std::uint32_t> by_size(parts.rrsets.size());
+  for (std::uint32_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
+  std::stable_sort(by_size.begin(), by_size.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return parts.rrsets[a].record_count > parts.rrsets[b].record_count;
+  });
+  parts.records.reserve(records.size());
+  RunTable<Record> runs(parts.records);
+  for (const std::uint32_t i : by_size) {
+    RRset& set = parts.rrsets[i];
+    set.first_record = runs.place(records.subspan(set.first_record, set.record_count));
+    for (std::uint32_t k = 0; k < set.record_count; ++k) runs.remember(set.first_record + k, 1);
+  }
 }
 
 void ZoneBuilder::link(Zone::Parts& parts, std::span<const std::uint32_t> rank) const {

@@ -29,6 +29,9 @@ struct RecordInput {
   std::string rdata;       // uncompressed wire RDATA
 };
 
+template <typename T>
+class RunTable;  // zone_builder.cpp
+
 class ZoneBuilder {
  public:
   /// `origin` in wire form.
@@ -102,6 +105,11 @@ class ZoneBuilder {
   /// Nodes, RRsets, records and the blob, in node order (`nodes`: name indices by rank).
   Zone::Parts write_parts(std::span<const std::uint32_t> nodes, std::span<const std::uint32_t> rank,
                           std::span<const std::uint32_t> sorted) const;
+  /// Gives each node its name in the blob, sharing bytes the blob already holds.
+  void place_names(Zone::Parts& parts, RunTable<std::uint8_t>& blob, std::span<const Record> records,
+                   std::span<const std::uint32_t> nodes) const;
+  /// Moves the RRsets' records into `parts`, equal runs stored once.
+  static void share_record_runs(Zone::Parts& parts, std::span<const Record> records);
   /// Wildcard flags on parents, and the node each record's target names.
   void link(Zone::Parts& parts, std::span<const std::uint32_t> rank) const;
   void set_negative_soa(Zone::Parts& parts) const;

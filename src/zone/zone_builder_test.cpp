@@ -206,6 +206,80 @@ TEST_CASE("ZoneBuilder: equal record tails are stored once; names and RRsets sta
   CHECK(tail_ttl(z, tail_of("d.example.test.")) == 30);
 }
 
+namespace {
+
+RecordInput srv(std::string_view owner, std::uint16_t port, const std::string& target_wire) {
+  std::string rdata(6, '\0');
+  dns::write_u16(reinterpret_cast<std::uint8_t*>(rdata.data()) + 4, port);
+  return {name(owner), dns::type::SRV, 60, rdata + target_wire};
+}
+
+/// True if `inner` lies within `outer` in memory.
+bool inside(std::span<const std::uint8_t> inner, std::span<const std::uint8_t> outer) {
+  return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();
+}
+
+}  // namespace
+
+TEST_CASE("ZoneBuilder: names the RDATA spells and parents of stored names are not stored again") {
+  ZoneBuilder b(name("svc.test."));
+  b.add(srv("_web._tcp.svc.test.", 80, name("i1.web.svc.test.")));
+  b.add(srv("_web._tcp.svc.test.", 81, "\2I2\3WEB\3svc\4test"s + std::string(1, '\0')));  // not lower case
+  b.add(a("i1.web.svc.test.", 60, 1));
+  b.add(a("i2.web.svc.test.", 60, 2));
+  const Zone z = b.build_fragment();
+  const auto srvs = z.records(*z.rrset(must_find(z, "_web._tcp.svc.test."), dns::type::SRV));
+  REQUIRE(srvs.size() == 2);
+  // i1's name is the first SRV's target; web.svc.test. (an empty non-terminal) its suffix.
+  CHECK(inside(z.name(must_find(z, "i1.web.svc.test.")), z.tail(srvs[0])));
+  CHECK(inside(z.name(must_find(z, "web.svc.test.")), z.tail(srvs[0])));
+  CHECK(inside(z.name(must_find(z, "_tcp.svc.test.")), z.name(must_find(z, "_web._tcp.svc.test."))));
+  // A target in another case is not the node's (lower-cased) name: i2 has bytes of its own.
+  CHECK_FALSE(inside(z.name(must_find(z, "i2.web.svc.test.")), z.tail(srvs[1])));
+  CHECK(dns::name_to_text(z.name(must_find(z, "i2.web.svc.test."))) == "i2.web.svc.test.");
+  for (const char* owner : {"i1.web.svc.test.", "web.svc.test.", "_web._tcp.svc.test.", "_tcp.svc.test."})
+    CHECK(dns::name_to_text(z.name(must_find(z, owner))) == owner);
+}
+
+TEST_CASE("ZoneBuilder: RRsets with equal records share them; each keeps its own TTL, type and rotation") {
+  ZoneBuilder b(name("svc.test."));
+  for (std::uint8_t i = 1; i <= 3; ++i) {
+    const std::string instance = "i" + std::to_string(i) + ".web.svc.test.";
+    b.add(a(instance, 60, i));
+    b.add(a("web.svc.test.", 60, i));
+    b.add(srv("web.svc.test.", 80, name(instance)));
+    b.add(srv("_web._tcp.svc.test.", 80, name(instance)));
+  }
+  b.add(a("other.svc.test.", 60, 1));
+  b.add(a("other.svc.test.", 60, 3));  // not a contiguous run of web's: stored apart
+  b.rotate(name("web.svc.test."), dns::type::A, 4, 0);
+  const Zone z = b.build_fragment();
+  auto records = [&](std::string_view owner, std::uint16_t type) {
+    const RRset* set = z.rrset(must_find(z, owner), type);
+    REQUIRE(set != nullptr);
+    return z.records(*set);
+  };
+  const auto service_a = records("web.svc.test.", dns::type::A);
+  REQUIRE(service_a.size() == 3);
+  for (std::uint8_t i = 1; i <= 3; ++i) {
+    const auto own = records("i" + std::to_string(i) + ".web.svc.test.", dns::type::A);
+    REQUIRE(own.size() == 1);
+    CHECK(&own[0] == &service_a[i - 1]);
+    CHECK(z.tail(own[0])[13] == i);
+  }
+  CHECK(records("web.svc.test.", dns::type::SRV).data() == records("_web._tcp.svc.test.", dns::type::SRV).data());
+  const auto other = records("other.svc.test.", dns::type::A);
+  REQUIRE(other.size() == 2);
+  CHECK(z.tail(other[0])[13] == 1);
+  CHECK(z.tail(other[1])[13] == 3);
+  // Rotation belongs to the RRset, not to the records it shares.
+  CHECK(z.rrset(must_find(z, "web.svc.test."), dns::type::A)->rotation_slot == 4);
+  CHECK(z.rrset(must_find(z, "i1.web.svc.test."), dns::type::A)->rotation_slot == no_rotation);
+  CHECK(z.record_count() == 3 + 3 + 3 + 3 + 2);  // as served, not as stored
+  // Targets still lead to their nodes.
+  for (const Record& r : records("_web._tcp.svc.test.", dns::type::SRV)) CHECK(r.target_node != no_node);
+}
+
 TEST_CASE("ZoneBuilder: rotation applies to its RRset only and makes no name exist") {
   ZoneBuilder b(name("example.test."));
   b.add(a("web.example.test.", 60, 1));
