@@ -152,6 +152,23 @@ TEST_CASE("answer: the question's case is echoed, also in owner names") {
   CHECK(test::texts(nx.authority) == Strings{"EXAMPLE.test. 300 SOA " + soa_text});
 }
 
+TEST_CASE("answer: a negative answer's SOA names point at the apex, unless the question spells it in another case") {
+  // 12 header + 23 question + SOA: 2 owner + 10 + "ns1"+pointer 6 + "hostmaster"+pointer 13 + 20.
+  const Decoded nx = ask({.qname = "nope.example.test.", .qtype = type::A});
+  REQUIRE(nx.ok);
+  CHECK(nx.size == 86);
+  CHECK(test::texts(nx.authority) == Strings{negative_soa});
+  const Decoded nodata = ask({.qname = "www.example.test.", .qtype = type::MX});
+  REQUIRE(nodata.ok);
+  CHECK(nodata.size == 85);
+  CHECK(test::texts(nodata.authority) == Strings{negative_soa});
+  // The names keep the zone's case: written out (24 octets more) rather than pointing at "EXAMPLE".
+  const Decoded upper = ask({.qname = "nope.EXAMPLE.test.", .qtype = type::A});
+  REQUIRE(upper.ok);
+  CHECK(upper.size == 110);
+  CHECK(test::texts(upper.authority) == Strings{"EXAMPLE.test. 300 SOA " + soa_text});
+}
+
 TEST_CASE("answer: a CNAME chain inside the zone is followed") {
   run({{"alias.example.test.", type::A, NOERROR, true,
         {"alias.example.test. 3600 CNAME alias2.example.test.", "alias2.example.test. 3600 CNAME www.example.test.",

@@ -68,9 +68,14 @@ void ZoneAnswer::write_referral(const NamePosition& name, const LookupResult& cu
 }
 
 void ZoneAnswer::write_negative(const NamePosition& name) {
-  const std::size_t apex_skip = name.label_count - apex_zone_.apex_labels();
-  if (!writer_.add_record(Section::authority, name.suffix_offset(apex_skip), apex_zone_.negative_soa_tail()))
-    truncated_ = true;
+  const std::uint16_t apex_at = name.suffix_offset(name.label_count - apex_zone_.apex_labels());
+  // The compressed SOA's names point at the apex as the message spells it: only when that is
+  // the zone's own spelling, or they would take the question's case.
+  const bool written = writer_.spells(apex_at, apex_zone_.apex())
+                           ? writer_.add_record(Section::authority, apex_at, apex_zone_.compressed_negative_soa_tail(),
+                                                apex_zone_.negative_soa_pointers())
+                           : writer_.add_record(Section::authority, apex_at, apex_zone_.negative_soa_tail());
+  if (!written) truncated_ = true;
 }
 
 std::size_t ZoneAnswer::next_rotation(const zone::RRset& set) {

@@ -44,6 +44,20 @@ bool ResponseWriter::add_record(Section section, std::uint16_t owner_offset, std
   return true;
 }
 
+bool ResponseWriter::add_record(Section section, std::uint16_t owner_offset, std::span<const std::uint8_t> tail,
+                                const std::array<std::uint16_t, 2>& owner_pointers) {
+  const std::size_t at = size_ + 2;
+  if (!add_record(section, owner_offset, tail)) return false;
+  for (const std::uint16_t p : owner_pointers) {
+    if (p != 0) write_u16(buf_ + at + p, static_cast<std::uint16_t>(0xC000 | owner_offset));
+  }
+  return true;
+}
+
+bool ResponseWriter::spells(std::size_t offset, std::span<const std::uint8_t> name) const {
+  return offset + name.size() <= size_ && std::memcmp(buf_ + offset, name.data(), name.size()) == 0;
+}
+
 bool ResponseWriter::add_record(Section section, std::span<const std::uint8_t> owner,
                                 std::span<const std::uint8_t> tail) {
   if (!fits(owner.size() + tail.size())) return false;

@@ -5,6 +5,7 @@
 // or written out in full. A `Mark` lets the caller roll back a partially written RRset, so a
 // response that does not fit ends at an RRset boundary (RFC 2181 §9).
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -34,6 +35,10 @@ class ResponseWriter {
 
   /// Appends a record owned by the name at message offset `owner_offset` (< 0x4000).
   bool add_record(Section section, std::uint16_t owner_offset, std::span<const std::uint8_t> tail);
+  /// The same, aiming the compression pointers at `owner_pointers` (offsets into `tail`; 0:
+  /// unused) at the owner too: the negative-answer SOA, whose MNAME and RNAME end in the apex.
+  bool add_record(Section section, std::uint16_t owner_offset, std::span<const std::uint8_t> tail,
+                  const std::array<std::uint16_t, 2>& owner_pointers);
   /// Appends a record whose owner is written out uncompressed.
   bool add_record(Section section, std::span<const std::uint8_t> owner, std::span<const std::uint8_t> tail);
 
@@ -48,6 +53,9 @@ class ResponseWriter {
   void set_flags(std::uint16_t set_bits);
   void set_rcode(std::uint16_t rcode);
   std::uint16_t count(Section s) const { return counts_[static_cast<int>(s)]; }
+
+  /// True if the message holds `name` (uncompressed, these exact octets) at `offset`.
+  bool spells(std::size_t offset, std::span<const std::uint8_t> name) const;
 
   /// Offset the next octet will be written at.
   std::size_t size() const { return size_; }

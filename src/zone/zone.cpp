@@ -36,11 +36,13 @@ Zone::Zone(const Parts& parts)
     : storage_(std::make_unique_for_overwrite<std::uint64_t[]>(
           words<Node>(parts.nodes.size()) + words<RRset>(parts.rrsets.size()) + words<Record>(parts.records.size()) +
           words<std::uint32_t>(parts.slots.size()) + words<std::uint8_t>(parts.blob.size()) +
-          words<std::uint8_t>(parts.negative_soa.size()))),
+          words<std::uint8_t>(parts.negative_soa.size() + parts.compressed_negative_soa.size()))),
       node_count_(static_cast<std::uint32_t>(parts.nodes.size())),
       record_count_(count_records(parts.rrsets)),
       slot_mask_(static_cast<std::uint32_t>(parts.slots.size() - 1)),
-      negative_soa_size_(static_cast<std::uint32_t>(parts.negative_soa.size())),
+      negative_soa_size_(static_cast<std::uint16_t>(parts.negative_soa.size())),
+      compressed_negative_soa_size_(static_cast<std::uint16_t>(parts.compressed_negative_soa.size())),
+      negative_soa_pointers_(parts.negative_soa_pointers),
       apex_node_(parts.apex_node),
       serial_(parts.serial) {
   std::uint64_t* at = storage_.get();
@@ -49,7 +51,10 @@ Zone::Zone(const Parts& parts)
   records_ = place(at, parts.records);
   slots_ = place(at, parts.slots);
   blob_ = place(at, parts.blob);
-  negative_soa_ = place(at, parts.negative_soa);
+  std::uint8_t* soa = reinterpret_cast<std::uint8_t*>(at);
+  std::ranges::copy(parts.negative_soa, soa);
+  std::ranges::copy(parts.compressed_negative_soa, soa + parts.negative_soa.size());
+  negative_soa_ = soa;
 }
 
 const Node* Zone::find(std::span<const std::uint8_t> lower_name, std::uint64_t hash) const {

@@ -4,6 +4,7 @@
 // open-addressing hash table. Built once by ZoneBuilder, then only read, by any number of
 // threads, without locks.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -74,6 +75,14 @@ class Zone {
 
   /// The apex SOA with its TTL lowered to min(TTL, MINIMUM), for negative answers (RFC 2308 §5).
   std::span<const std::uint8_t> negative_soa_tail() const { return {negative_soa_, negative_soa_size_}; }
+  /// The same with its MNAME and RNAME, where inside the zone, ending in compression pointers
+  /// to aim at the apex in the message (RFC 1035 §4.1.4): the offsets of those pointers in
+  /// the tail (0: none). Only for a message spelling the apex as the zone does (lower case),
+  /// or the names would change case.
+  std::span<const std::uint8_t> compressed_negative_soa_tail() const {
+    return {negative_soa_ + negative_soa_size_, compressed_negative_soa_size_};
+  }
+  const std::array<std::uint16_t, 2>& negative_soa_pointers() const { return negative_soa_pointers_; }
   std::uint32_t serial() const { return serial_; }
   std::size_t node_count() const { return node_count_; }
   std::size_t record_count() const { return record_count_; }
@@ -89,6 +98,8 @@ class Zone {
     std::vector<std::uint8_t> blob;
     std::vector<std::uint32_t> slots;  // node index + 1; 0 = empty; size is a power of two
     std::vector<std::uint8_t> negative_soa;
+    std::vector<std::uint8_t> compressed_negative_soa;
+    std::array<std::uint16_t, 2> negative_soa_pointers{};
     std::uint32_t apex_node = 0;
     std::uint32_t serial = 0;
   };
@@ -100,11 +111,13 @@ class Zone {
   const Record* records_ = nullptr;
   const std::uint8_t* blob_ = nullptr;
   const std::uint32_t* slots_ = nullptr;
-  const std::uint8_t* negative_soa_ = nullptr;
+  const std::uint8_t* negative_soa_ = nullptr;  // followed by the compressed one
   std::uint32_t node_count_ = 0;
   std::uint32_t record_count_ = 0;
   std::uint32_t slot_mask_ = 0;
-  std::uint32_t negative_soa_size_ = 0;
+  std::uint16_t negative_soa_size_ = 0;
+  std::uint16_t compressed_negative_soa_size_ = 0;
+  std::array<std::uint16_t, 2> negative_soa_pointers_{};
   std::uint32_t apex_node_ = 0;
   std::uint32_t serial_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -162,6 +163,32 @@ TEST_CASE("ZoneBuilder: the negative SOA TTL is min(SOA TTL, MINIMUM)") {
     REQUIRE(set != nullptr);
     CHECK(tail_ttl(z, z.records(*set)[0]) == ttl);
   }
+}
+
+TEST_CASE("ZoneBuilder: the compressed negative SOA points only names spelling the apex as the zone does") {
+  auto compressed = [](const std::string& mname, const std::string& rname) {
+    ZoneBuilder b(name("Example.Test."));
+    b.add({name("example.test."), dns::type::SOA, 600, mname + rname + u32(1) + u32(2) + u32(3) + u32(4) + u32(60)});
+    const Zone z = b.build();
+    const auto tail = z.compressed_negative_soa_tail();
+    CHECK(dns::read_u32(tail.data() + 4) == 60);  // min(TTL, MINIMUM), as the full one
+    CHECK(dns::read_u16(tail.data() + 8) == tail.size() - 10);
+    CHECK(std::ranges::equal(tail.last(20), z.negative_soa_tail().last(20)));
+    std::string out(tail.begin() + 10, tail.end() - 20);
+    const auto& pointers = z.negative_soa_pointers();
+    for (auto it = pointers.rbegin(); it != pointers.rend(); ++it) {  // from the end: offsets stay valid
+      const std::uint16_t p = *it;
+      if (p == 0) continue;
+      CHECK(dns::read_u16(tail.data() + p) == 0xC000);  // aimed by the responder
+      out[p - 10] = '*';
+      out.erase(p - 10 + 1, 1);
+    }
+    return out;
+  };
+  CHECK(compressed(name("ns1.example.test."), name("hostmaster.example.test.")) == "\3ns1*\12hostmaster*");
+  CHECK(compressed(name("example.test."), name("ops.example.net.")) == "*" + name("ops.example.net."));
+  // The zone file spells the apex in capitals here: a pointer to the lower-cased apex would change them.
+  CHECK(compressed(name("ns1.EXAMPLE.test."), name("a.b.example.test.")) == name("ns1.EXAMPLE.test.") + "\1a\1b*");
 }
 
 TEST_CASE("ZoneBuilder: delegations and record targets are indexed") {
