@@ -11,9 +11,15 @@
 namespace beacon::registry {
 namespace {
 
-/// `label` + `suffix` in wire form.
+/// `label` + `suffix` in wire form, into `out` (reusing its memory).
+void prepend(const std::string& label, const std::string& suffix, std::string& out) {
+  out.assign(1, static_cast<char>(label.size())).append(label).append(suffix);
+}
+
 std::string prepend(const std::string& label, const std::string& suffix) {
-  return static_cast<char>(label.size()) + label + suffix;
+  std::string out;
+  prepend(label, suffix, out);
+  return out;
 }
 
 /// SRV RDATA (RFC 2782) into `out`, replacing what it held.
@@ -46,7 +52,7 @@ std::string_view address_rdata(const IpAddress& ip) {
 class FragmentWriter {
  public:
   FragmentWriter(const Service& service, const ZoneSettings& settings)
-      : settings_(settings), builder_(settings.origin), service_name_(prepend(service.name, settings.origin)) {}
+      : settings_(settings), builder_(thread_builder(settings.origin)), service_name_(prepend(service.name, settings.origin)) {}
 
   void add_addresses(std::string_view owner, const Instance& instance, bool rotate) {
     for (const IpAddress& ip : instance.registration.addresses) {
@@ -90,6 +96,14 @@ class FragmentWriter {
     std::uint16_t cap;
   };
 
+  /// One builder per thread, reset for each service: a fragment is built on every commit that
+  /// changes its service, a hundred thousand at start-up, and the builder's memory is reused.
+  static zone::ZoneBuilder& thread_builder(const std::string& origin) {
+    thread_local zone::ZoneBuilder builder(origin);
+    builder.reset(origin);
+    return builder;
+  }
+
   std::uint32_t ttl(const Instance& instance) const {
     return instance.registration.dns_ttl.value_or(settings_.default_ttl);
   }
@@ -102,7 +116,7 @@ class FragmentWriter {
   }
 
   const ZoneSettings& settings_;
-  zone::ZoneBuilder builder_;
+  zone::ZoneBuilder& builder_;
   std::string service_name_;
   std::vector<Rotated> rotated_;  // a handful per service: a linear search beats a set
   std::string scratch_;
@@ -131,9 +145,10 @@ std::shared_ptr<const zone::Zone> build_service_fragment(const Service& service,
   const bool serve_all = is_failing_open(service, settings);
   const std::string tcp_name = service_srv_name(service.name, Protocol::tcp, settings.origin);
   const std::string udp_name = service_srv_name(service.name, Protocol::udp, settings.origin);
+  std::string instance_name, tag_name;  // reused from instance to instance
   for (const auto& [id, instance] : service.instances) {
     const bool served = serve_all || is_servable(instance, settings);
-    const std::string instance_name = prepend(id, out.service_name());
+    prepend(id, out.service_name(), instance_name);
     out.add_instance(instance_name, instance, served);
     if (!served) continue;
     const Registration& r = instance.registration;
@@ -141,7 +156,7 @@ std::shared_ptr<const zone::Zone> build_service_fragment(const Service& service,
     out.add_srv(out.service_name(), instance, instance_name);
     out.add_srv(r.protocol == Protocol::tcp ? tcp_name : udp_name, instance, instance_name);
     for (const std::string& tag : r.tags) {
-      const std::string tag_name = prepend(tag, out.service_name());
+      prepend(tag, out.service_name(), tag_name);
       out.add_addresses(tag_name, instance, true);
       out.add_srv(tag_name, instance, instance_name);
     }

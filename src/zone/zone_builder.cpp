@@ -49,11 +49,14 @@ class RunTable {
   static_assert(std::has_unique_object_representations_v<T>, "runs are hashed and compared as bytes");
 
  public:
-  explicit RunTable(std::vector<T>& store) : store_(store), slots_(64) {}
+  /// `slots`: the table's memory, reused from build to build; sized for `expected` runs.
+  RunTable(std::vector<T>& store, std::vector<RunSlot>& slots, std::size_t expected) : store_(store), slots_(slots) {
+    slots_.assign(std::bit_ceil(std::max<std::size_t>(64, 2 * expected)), {});
+  }
 
   /// The offset of `run` in the store, appending it if no equal run is known.
   std::uint32_t place(std::span<const T> run) {
-    Entry& e = slot_of(run);
+    RunSlot& e = slot_of(run);
     if (e.length == 0) {
       e = {static_cast<std::uint32_t>(store_.size()), static_cast<std::uint32_t>(run.size())};
       store_.insert(store_.end(), run.begin(), run.end());
@@ -63,28 +66,25 @@ class RunTable {
     return e.offset;
   }
 
-  /// Makes the run at [offset, offset + length) of the store findable by place().
-  void remember(std::uint32_t offset, std::uint32_t length) {
-    Entry& e = slot_of({store_.data() + offset, length});
-    if (e.length != 0) return;
+  /// Makes the run at [offset, offset + length) of the store findable by place(); false if
+  /// an equal run already was.
+  bool remember(std::uint32_t offset, std::uint32_t length) {
+    RunSlot& e = slot_of({store_.data() + offset, length});
+    if (e.length != 0) return false;
     e = {offset, length};
     grow_if_full();
+    return true;
   }
 
  private:
-  struct Entry {
-    std::uint32_t offset = 0;
-    std::uint32_t length = 0;  // 0: empty (runs are never empty)
-  };
-
   static std::size_t hash(std::span<const T> run) {
     return std::hash<std::string_view>{}({reinterpret_cast<const char*>(run.data()), run.size_bytes()});
   }
 
-  Entry& slot_of(std::span<const T> run) {
+  RunSlot& slot_of(std::span<const T> run) {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = hash(run) & mask;; i = (i + 1) & mask) {
-      Entry& e = slots_[i];
+      RunSlot& e = slots_[i];
       if (e.length == 0) return e;
       if (e.length == run.size() && std::memcmp(store_.data() + e.offset, run.data(), run.size_bytes()) == 0) return e;
     }
@@ -93,29 +93,39 @@ class RunTable {
   // At most half full, so probes stay short.
   void grow_if_full() {
     if (2 * ++used_ <= slots_.size()) return;
-    std::vector<Entry> old(2 * slots_.size());
+    std::vector<RunSlot> old(2 * slots_.size());
     old.swap(slots_);
-    for (const Entry& e : old) {
+    for (const RunSlot& e : old) {
       if (e.length != 0) slot_of({store_.data() + e.offset, e.length}) = e;
     }
   }
 
   std::vector<T>& store_;
-  std::vector<Entry> slots_;
+  std::vector<RunSlot>& slots_;
   std::size_t used_ = 0;
 };
 
-/// Records names of the blob, and each of their parent names (a suffix from a label on), for
-/// sharing.
+/// Records a name of the blob (it may be known already, e.g. just placed), and each of its
+/// parent names (a suffix from a label on), for sharing. A parent already known had its own
+/// parents recorded with it: the walk stops there.
 static void remember_name_and_parents(RunTable<std::uint8_t>& table, const std::vector<std::uint8_t>& blob,
-                               std::uint32_t offset, std::size_t length) {
-  for (std::size_t i = 0; i < length; i += blob[offset + i] + 1u) {
-    table.remember(static_cast<std::uint32_t>(offset + i), static_cast<std::uint32_t>(length - i));
+                                      std::uint32_t offset, std::size_t length) {
+  table.remember(offset, static_cast<std::uint32_t>(length));
+  for (std::size_t i = blob[offset] + 1u; i < length; i += blob[offset + i] + 1u) {
+    if (!table.remember(static_cast<std::uint32_t>(offset + i), static_cast<std::uint32_t>(length - i))) return;
   }
 }
 
-ZoneBuilder::ZoneBuilder(std::string_view origin) : origin_lower_(origin.size(), '\0') {
+ZoneBuilder::ZoneBuilder(std::string_view origin) { reset(origin); }
+
+void ZoneBuilder::reset(std::string_view origin) {
+  origin_lower_.resize(origin.size());
   dns::to_lower(bytes(origin), reinterpret_cast<std::uint8_t*>(origin_lower_.data()));
+  bytes_.clear();
+  names_.clear();
+  index_.clear();
+  records_.clear();
+  rotations_.clear();
 }
 
 std::uint16_t ZoneBuilder::target_offset_in_rdata(std::uint16_t type) {
@@ -201,7 +211,8 @@ Zone ZoneBuilder::build() {
 /// with an MNAME or RNAME inside the zone written as its own labels and a pointer to the apex,
 /// like the owner (RFC 1035 §4.1.4 allows compression in SOA RDATA). With the usual ns1. and
 /// hostmaster. names that makes every NXDOMAIN and NODATA answer 24 octets shorter.
-void ZoneBuilder::set_negative_soa(Zone::Parts& parts) const {
+void ZoneBuilder::set_negative_soa() {
+  Zone::Parts& parts = scratch_.parts;
   const Node& apex = parts.nodes[parts.apex_node];
   for (std::uint32_t i = apex.first_rrset; i < apex.first_rrset + apex.rrset_count; ++i) {
     const RRset& soa = parts.rrsets[i];
@@ -273,17 +284,20 @@ void ZoneBuilder::check_cnames(std::span<const std::uint32_t> sorted) const {
 Zone ZoneBuilder::assemble(bool with_apex) {
   add_ancestors(with_apex);
   // Nodes in canonical order; from here on names compare by their rank in it.
-  std::vector<std::uint32_t> nodes;
+  std::vector<std::uint32_t>& nodes = scratch_.nodes;
+  nodes.clear();
   for (std::uint32_t i = 0; i < names_.size(); ++i) {
     if (names_[i].is_node) nodes.push_back(i);
   }
   std::sort(nodes.begin(), nodes.end(), [&](std::uint32_t a, std::uint32_t b) { return view(names_[a]) < view(names_[b]); });
-  std::vector<std::uint32_t> rank(names_.size(), no_node);
+  std::vector<std::uint32_t>& rank = scratch_.rank;
+  rank.assign(names_.size(), no_node);
   for (std::uint32_t i = 0; i < nodes.size(); ++i) rank[nodes[i]] = i;
 
   // Records by owner, then type; SRV by priority so rotation can stay within a priority
   // (RFC 2782); otherwise in the order they came.
-  std::vector<std::uint32_t> sorted(records_.size());
+  std::vector<std::uint32_t>& sorted = scratch_.sorted;
+  sorted.resize(records_.size());
   for (std::uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
   std::sort(sorted.begin(), sorted.end(), [&](std::uint32_t x, std::uint32_t y) {
     const Draft& a = records_[x];
@@ -299,18 +313,29 @@ Zone ZoneBuilder::assemble(bool with_apex) {
     return std::pair(rank[a.owner], a.type) < std::pair(rank[b.owner], b.type);
   });
 
-  Zone::Parts parts = write_parts(nodes, rank, sorted);
+  write_parts();
+  Zone::Parts& parts = scratch_.parts;
   // Hash index at most half full, so probes stay short.
   parts.slots.assign(std::bit_ceil(std::max<std::size_t>(16, parts.nodes.size() * 2)), 0);
   for (std::uint32_t i = 0; i < parts.nodes.size(); ++i) insert_slot(parts.slots, parts.nodes[i].hash, i);
-  link(parts, rank);
-  if (with_apex) set_negative_soa(parts);
+  link();
+  if (with_apex) set_negative_soa();
   return Zone(parts);
 }
 
-Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::span<const std::uint32_t> rank,
-                                     std::span<const std::uint32_t> sorted) const {
-  Zone::Parts parts;
+void ZoneBuilder::write_parts() {
+  const std::span<const std::uint32_t> nodes = scratch_.nodes;
+  const std::span<const std::uint32_t> rank = scratch_.rank;
+  const std::span<const std::uint32_t> sorted = scratch_.sorted;
+  Zone::Parts& parts = scratch_.parts;
+  parts.nodes.clear();
+  parts.rrsets.clear();
+  parts.records.clear();
+  parts.blob.clear();
+  parts.negative_soa.clear();
+  parts.compressed_negative_soa.clear();
+  parts.negative_soa_pointers = {};
+  parts.serial = 0;
   parts.apex_node = no_node;
   std::size_t rrset_count = 0;
   std::size_t blob_bound = 0;
@@ -323,8 +348,10 @@ Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::
   parts.nodes.reserve(nodes.size());
   parts.rrsets.reserve(rrset_count);
   parts.blob.reserve(blob_bound);
-  RunTable<std::uint8_t> blob(parts.blob);
-  std::vector<Record> records;  // each RRset's, before equal runs are shared
+  // Tails, and names with their parents (a few labels each).
+  RunTable<std::uint8_t> blob(parts.blob, scratch_.blob_runs, sorted.size() + 4 * nodes.size());
+  std::vector<Record>& records = scratch_.records;
+  records.clear();
   records.reserve(sorted.size());
   std::array<std::uint8_t, 10 + 65535> tail_buffer;
   auto rotation = rotations_.begin();
@@ -372,41 +399,45 @@ Zone::Parts ZoneBuilder::write_parts(std::span<const std::uint32_t> nodes, std::
     node.rrset_count = static_cast<std::uint16_t>(parts.rrsets.size() - node.first_rrset);
     parts.nodes.push_back(node);
   }
-  place_names(parts, blob, records, nodes);
-  share_record_runs(parts, records);
-  return parts;
+  place_names(blob);
+  share_record_runs();
 }
 
-void ZoneBuilder::place_names(Zone::Parts& parts, RunTable<std::uint8_t>& blob, std::span<const Record> records,
-                              std::span<const std::uint32_t> nodes) const {
+void ZoneBuilder::place_names(RunTable<std::uint8_t>& blob) {
+  Zone::Parts& parts = scratch_.parts;
   // Names the RDATA already spells (SRV, NS, MX, CNAME targets) are not stored again, nor is
   // a parent whose child is stored: longest names first, each remembered with its parents.
-  for (const Record& r : records) {
+  for (const Record& r : scratch_.records) {
     if (r.target_in_tail == no_target) continue;
     const std::size_t length = name_length_in({parts.blob.data() + r.tail_offset, r.tail_length}, r.target_in_tail);
     if (length != 0) remember_name_and_parents(blob, parts.blob, r.tail_offset + r.target_in_tail, length);
   }
-  std::vector<std::uint32_t> by_length(nodes.size());
+  std::vector<std::uint32_t>& by_length = scratch_.order;
+  by_length.resize(parts.nodes.size());
   for (std::uint32_t i = 0; i < by_length.size(); ++i) by_length[i] = i;
-  std::stable_sort(by_length.begin(), by_length.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return parts.nodes[a].name_length > parts.nodes[b].name_length; });
+  std::sort(by_length.begin(), by_length.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return std::pair(parts.nodes[b].name_length, a) < std::pair(parts.nodes[a].name_length, b);
+  });
   for (const std::uint32_t i : by_length) {
     Node& node = parts.nodes[i];
-    node.name_offset = blob.place(bytes(view(names_[nodes[i]])));
+    node.name_offset = blob.place(bytes(view(names_[scratch_.nodes[i]])));
     remember_name_and_parents(blob, parts.blob, node.name_offset, node.name_length);
   }
 }
 
-void ZoneBuilder::share_record_runs(Zone::Parts& parts, std::span<const Record> records) {
+void ZoneBuilder::share_record_runs() {
+  Zone::Parts& parts = scratch_.parts;
+  const std::span<const Record> records = scratch_.records;
   // Largest RRsets first, each of their records remembered on its own, so a one-record RRset
   // (an instance's address) finds its record inside a larger one (the service's addresses).
-  std::vector<std::uint32_t> by_size(parts.rrsets.size());
+  std::vector<std::uint32_t>& by_size = scratch_.order;
+  by_size.resize(parts.rrsets.size());
   for (std::uint32_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
-  std::stable_sort(by_size.begin(), by_size.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return parts.rrsets[a].record_count > parts.rrsets[b].record_count;
+  std::sort(by_size.begin(), by_size.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return std::pair(parts.rrsets[b].record_count, a) < std::pair(parts.rrsets[a].record_count, b);
   });
   parts.records.reserve(records.size());
-  RunTable<Record> runs(parts.records);
+  RunTable<Record> runs(parts.records, scratch_.record_runs, records.size() + parts.rrsets.size());
   for (const std::uint32_t i : by_size) {
     RRset& set = parts.rrsets[i];
     set.first_record = runs.place(records.subspan(set.first_record, set.record_count));
@@ -414,7 +445,9 @@ void ZoneBuilder::share_record_runs(Zone::Parts& parts, std::span<const Record> 
   }
 }
 
-void ZoneBuilder::link(Zone::Parts& parts, std::span<const std::uint32_t> rank) const {
+void ZoneBuilder::link() {
+  Zone::Parts& parts = scratch_.parts;
+  const std::span<const std::uint32_t> rank = scratch_.rank;
   for (const Node& n : parts.nodes) {
     const std::string_view name(reinterpret_cast<const char*>(parts.blob.data()) + n.name_offset, n.name_length);
     if (name.size() > 2 && name[0] == 1 && name[1] == '*') {

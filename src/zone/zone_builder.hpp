@@ -31,11 +31,20 @@ struct RecordInput {
 
 template <typename T>
 class RunTable;  // zone_builder.cpp
+struct RunSlot {  // one slot of a RunTable
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;  // 0: empty (runs are never empty)
+};
 
 class ZoneBuilder {
  public:
   /// `origin` in wire form.
   explicit ZoneBuilder(std::string_view origin);
+
+  /// Starts over for a zone of `origin`, keeping the memory of the last one: the registry
+  /// builds a fragment per changed service on every commit with one builder per thread, so
+  /// that allocates (almost) nothing and leaves no short-lived blocks between the fragments.
+  void reset(std::string_view origin);
 
   /// Adds a record of class IN. Owners outside the origin are refused. `owner` and `rdata`
   /// are wire form, the owner in any case.
@@ -102,17 +111,15 @@ class ZoneBuilder {
   void add_ancestors(bool with_apex);
   void check_cnames(std::span<const std::uint32_t> sorted) const;
   Zone assemble(bool with_apex);
-  /// Nodes, RRsets, records and the blob, in node order (`nodes`: name indices by rank).
-  Zone::Parts write_parts(std::span<const std::uint32_t> nodes, std::span<const std::uint32_t> rank,
-                          std::span<const std::uint32_t> sorted) const;
+  /// Nodes, RRsets, records and the blob into scratch_.parts, in node order.
+  void write_parts();
   /// Gives each node its name in the blob, sharing bytes the blob already holds.
-  void place_names(Zone::Parts& parts, RunTable<std::uint8_t>& blob, std::span<const Record> records,
-                   std::span<const std::uint32_t> nodes) const;
-  /// Moves the RRsets' records into `parts`, equal runs stored once.
-  static void share_record_runs(Zone::Parts& parts, std::span<const Record> records);
+  void place_names(RunTable<std::uint8_t>& blob);
+  /// Moves the RRsets' records into the parts, equal runs stored once.
+  void share_record_runs();
   /// Wildcard flags on parents, and the node each record's target names.
-  void link(Zone::Parts& parts, std::span<const std::uint32_t> rank) const;
-  void set_negative_soa(Zone::Parts& parts) const;
+  void link();
+  void set_negative_soa();
 
   std::string origin_lower_;
   std::string bytes_;                // names and RDATA of everything added
@@ -120,6 +127,19 @@ class ZoneBuilder {
   std::vector<std::uint32_t> index_; // open addressing over names_: index + 1, 0 = empty
   std::vector<Draft> records_;
   std::vector<RotationDraft> rotations_;
+
+  /// What building needs between add() and the Zone; kept for the next build (see reset).
+  struct Scratch {
+    std::vector<std::uint32_t> nodes;   // name indices of the nodes, in canonical order
+    std::vector<std::uint32_t> rank;    // by name index: the node's position, or no_node
+    std::vector<std::uint32_t> sorted;  // record indices by owner rank, type, arrival
+    std::vector<std::uint32_t> order;   // a permutation, for sharing passes
+    std::vector<Record> records;        // each RRset's records, before equal runs are shared
+    std::vector<RunSlot> blob_runs;
+    std::vector<RunSlot> record_runs;
+    Zone::Parts parts;
+  };
+  Scratch scratch_;
 };
 
 }  // namespace beacon::zone
