@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "zone/run_table.hpp"
 #include "zone/zone.hpp"
 
 namespace beacon::zone {
@@ -27,13 +28,6 @@ struct RecordInput {
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
   std::string rdata;       // uncompressed wire RDATA
-};
-
-template <typename T>
-class RunTable;  // zone_builder.cpp
-struct RunSlot {  // one slot of a RunTable
-  std::uint32_t offset = 0;
-  std::uint32_t length = 0;  // 0: empty (runs are never empty)
 };
 
 class ZoneBuilder {
