@@ -43,6 +43,10 @@ What it does, in order:
    per server. beacond is filled through the API first, then restarted on the filled data dir:
    its start-up is loading 500 000 registrations from SQLite.
 
+--latency-only: just the latency block (pinned, dnsperf -Q 20000), REPS alternating reps per
+server, medians printed (no results files): p99 is the figure that moves most between runs, and
+this measures it again in two minutes.
+
 Load on the 2-core machine matters: before the first measured block it waits (up to --max-wait,
 5 min) for the 1-minute load average to fall under 0.8, a fifth of that before each later rep or
 large-data start, and records the load every run started at (TSV column load1).
@@ -525,6 +529,7 @@ def main():
     ap.add_argument("--max-wait", type=float, default=300,
                     help="seconds to wait for the 1-min load to fall under 0.8 before the first block (a fifth of it before later ones)")
     ap.add_argument("--skip-valgrind", action="store_true")
+    ap.add_argument("--latency-only", action="store_true", help="only p50/p99 at 20 k qps, pinned; REPS alternating reps")
     ap.add_argument("--out", default=os.path.join(RESULTS, "dns_peers"))
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -547,6 +552,10 @@ def main():
         notes.append(f"{name} answers (rcode/AA/an/ns/ar/bytes) A: " + "; ".join(
             f"{r['rcode']}/{int(r['aa'])}/{r['an']}/{r['ns']}/{r['ar']}/{r['size']}" for r in rows) + "  (A; SRV; nonexistent)")
         print(notes[-1], flush=True)
+
+    if args.latency_only:
+        latency_only(servers, data, queries, args)
+        return
 
     runs = []  # one dict per (mode, rep, server)
     for mode in ("pinned", "unpinned"):
@@ -611,6 +620,31 @@ def main():
         notes.append("start-up = exec to first correct answer (A web-<last>, all records); beacond restarts on its "
                      "filled data dir, i.e. loads the registrations from SQLite")
     report(args, runs, ir, large, notes, profile, time.time() - t0)
+
+
+def latency_only(servers, data, queries, args):
+    """p50/p99 at a fixed 20 k qps, pinned, each server in turn, REPS times; medians."""
+    seen = {name: [] for name in SERVERS}
+    wait_load(max_wait=args.max_wait)
+    for rep in range(args.reps):
+        for name in SERVERS[rep % 3:] + SERVERS[:rep % 3]:
+            wait_load(max_wait=args.max_wait / 5)
+            proc, port, _, _, _ = servers.start(name, data, 1, True)
+            try:
+                lat = dnsperf(port, queries, args.seconds, 1, True, extra=["-Q", "20000"], capture_verbose=True)
+            finally:
+                stop(proc)
+            p50, p99 = percentile(lat["latencies"], 50) * 1e6, percentile(lat["latencies"], 99) * 1e6
+            seen[name].append((p50, p99))
+            print(f"{name} rep {rep + 1}: p50 {p50:.0f} us, p99 {p99:.0f} us at {lat['qps']:.0f} qps", flush=True)
+    medians = {}
+    for name, values in seen.items():
+        medians[name] = (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
+        print(f"{name}: median p50 {medians[name][0]:.0f} us, p99 {medians[name][1]:.0f} us "
+              f"(p99 of each rep: {', '.join(f'{v[1]:.0f}' for v in values)})")
+    for peer in ("knot", "nsd"):
+        print(f"beacond / {peer}: p50 {medians['beacond'][0] / medians[peer][0]:.2f}, "
+              f"p99 {medians['beacond'][1] / medians[peer][1]:.2f}")
 
 
 def report(args, runs, ir, large, notes, profile, elapsed):
