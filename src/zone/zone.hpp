@@ -102,6 +102,19 @@ class Zone {
     std::array<std::uint16_t, 2> negative_soa_pointers{};
     std::uint32_t apex_node = 0;
     std::uint32_t serial = 0;
+    /// Empties every part, keeping the vectors' memory for the next zone (ZoneBuilder::reset).
+    void clear() {
+      nodes.clear();
+      rrsets.clear();
+      records.clear();
+      blob.clear();
+      slots.clear();
+      negative_soa.clear();
+      compressed_negative_soa.clear();
+      negative_soa_pointers = {};
+      apex_node = 0;
+      serial = 0;
+    }
   };
   explicit Zone(const Parts& parts);
 

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <numeric>
 
 #include "dns/constants.hpp"
 #include "dns/message.hpp"
@@ -33,6 +34,15 @@ void insert_slot(std::vector<std::uint32_t>& table, std::uint64_t hash, std::uin
   std::size_t s = hash & mask;
   while (table[s] != 0) s = (s + 1) & mask;
   table[s] = index + 1;
+}
+
+/// 0 .. count-1 into `order`, largest `key` first; equal keys keep index order, so the result
+/// (and the zone built from it) does not depend on the sort's implementation.
+template <typename Key>
+void order_by_descending(std::vector<std::uint32_t>& order, std::size_t count, Key key) {
+  order.resize(count);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return std::pair(key(b), a) < std::pair(key(a), b); });
 }
 
 std::uint16_t srv_priority(Bytes rdata) { return rdata.size() >= 2 ? dns::read_u16(rdata.data()) : 0; }
@@ -262,31 +272,12 @@ void ZoneBuilder::write_parts() {
   const std::span<const std::uint32_t> rank = scratch_.rank;
   const std::span<const std::uint32_t> sorted = scratch_.sorted;
   Zone::Parts& parts = scratch_.parts;
-  parts.nodes.clear();
-  parts.rrsets.clear();
-  parts.records.clear();
-  parts.blob.clear();
-  parts.negative_soa.clear();
-  parts.compressed_negative_soa.clear();
-  parts.negative_soa_pointers = {};
-  parts.serial = 0;
+  parts.clear();
   parts.apex_node = no_node;
-  std::size_t rrset_count = 0;
-  std::size_t blob_bound = 0;
-  for (std::size_t i = 0; i < sorted.size(); ++i) {
-    const Draft& r = records_[sorted[i]];
-    if (i == 0 || r.type != records_[sorted[i - 1]].type || r.owner != records_[sorted[i - 1]].owner) ++rrset_count;
-    blob_bound += 10 + r.rdata_length;
-  }
-  for (const std::uint32_t n : nodes) blob_bound += names_[n].length;
-  parts.nodes.reserve(nodes.size());
-  parts.rrsets.reserve(rrset_count);
-  parts.blob.reserve(blob_bound);
   // Tails, and names with their parents (a few labels each).
   RunTable<std::uint8_t> blob(parts.blob, scratch_.blob_runs, sorted.size() + 4 * nodes.size());
   std::vector<Record>& records = scratch_.records;
   records.clear();
-  records.reserve(sorted.size());
   std::array<std::uint8_t, 10 + 65535> tail_buffer;
   auto rotation = rotations_.begin();
 
@@ -346,13 +337,8 @@ void ZoneBuilder::place_names(RunTable<std::uint8_t>& blob) {
     const std::size_t length = name_length_in({parts.blob.data() + r.tail_offset, r.tail_length}, r.target_in_tail);
     if (length != 0) remember_name_and_parents(blob, parts.blob, r.tail_offset + r.target_in_tail, length);
   }
-  std::vector<std::uint32_t>& by_length = scratch_.order;
-  by_length.resize(parts.nodes.size());
-  for (std::uint32_t i = 0; i < by_length.size(); ++i) by_length[i] = i;
-  std::sort(by_length.begin(), by_length.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return std::pair(parts.nodes[b].name_length, a) < std::pair(parts.nodes[a].name_length, b);
-  });
-  for (const std::uint32_t i : by_length) {
+  order_by_descending(scratch_.order, parts.nodes.size(), [&](std::uint32_t i) { return parts.nodes[i].name_length; });
+  for (const std::uint32_t i : scratch_.order) {
     Node& node = parts.nodes[i];
     node.name_offset = blob.place(bytes(view(names_[scratch_.nodes[i]])));
     remember_name_and_parents(blob, parts.blob, node.name_offset, node.name_length);
@@ -364,15 +350,9 @@ void ZoneBuilder::share_record_runs() {
   const std::span<const Record> records = scratch_.records;
   // Largest RRsets first, each of their records remembered on its own, so a one-record RRset
   // (an instance's address) finds its record inside a larger one (the service's addresses).
-  std::vector<std::uint32_t>& by_size = scratch_.order;
-  by_size.resize(parts.rrsets.size());
-  for (std::uint32_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
-  std::sort(by_size.begin(), by_size.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return std::pair(parts.rrsets[b].record_count, a) < std::pair(parts.rrsets[a].record_count, b);
-  });
-  parts.records.reserve(records.size());
+  order_by_descending(scratch_.order, parts.rrsets.size(), [&](std::uint32_t i) { return parts.rrsets[i].record_count; });
   RunTable<Record> runs(parts.records, scratch_.record_runs, records.size() + parts.rrsets.size());
-  for (const std::uint32_t i : by_size) {
+  for (const std::uint32_t i : scratch_.order) {
     RRset& set = parts.rrsets[i];
     set.first_record = runs.place(records.subspan(set.first_record, set.record_count));
     for (std::uint32_t k = 0; k < set.record_count; ++k) runs.remember(set.first_record + k, 1);
